@@ -1,0 +1,685 @@
+"""Registered social organizations, reference data and community-group filings.
+
+Registry rows are never deleted: organizations are deregistered or revoked, filings are
+cancelled. Every foreign key to them is PROTECT, and every table here is tracked by
+django-pghistory triggers, so the history also sees bulk writes.
+"""
+
+import datetime
+
+import pghistory
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Substr
+from django.utils.translation import gettext_lazy as _
+
+from registry import creditcode
+from registry.pinyin import pinyin_keys
+
+MONEY = {"max_digits": 16, "decimal_places": 2}
+
+
+def add_years(day, years):
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+class PinyinMixin(models.Model):
+    """Keeps pinyin keys of ``name`` current. Bulk writers call ``fill_pinyin`` themselves."""
+
+    name_pinyin = models.CharField(
+        _("pinyin"), max_length=600, blank=True, editable=False, db_index=True
+    )
+    name_initials = models.CharField(_("pinyin initials"), max_length=200, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def fill_pinyin(self):
+        self.name_pinyin, self.name_initials = pinyin_keys(self.name)
+
+    def save(self, *args, **kwargs):
+        self.fill_pinyin()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "name_pinyin", "name_initials"}
+        super().save(*args, **kwargs)
+
+
+# ---------------------------------------------------------------------------------------
+# Reference data
+# ---------------------------------------------------------------------------------------
+
+
+@pghistory.track()
+class Street(models.Model):
+    code = models.CharField(
+        _("statistical code"),
+        max_length=12,
+        unique=True,
+        help_text=_("Statistical division code of the street office, e.g. 120101001."),
+    )
+    name = models.CharField(_("name"), max_length=50, unique=True)
+    abbreviation = models.CharField(
+        _("abbreviation"),
+        max_length=8,
+        unique=True,
+        help_text=_("Short Latin letters used in filing numbers, e.g. QYC."),
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("street")
+        verbose_name_plural = _("streets")
+
+    def __str__(self):
+        return self.name
+
+
+@pghistory.track()
+class Community(models.Model):
+    street = models.ForeignKey(
+        Street, on_delete=models.PROTECT, related_name="communities", verbose_name=_("street")
+    )
+    name = models.CharField(_("name"), max_length=50)
+    code = models.CharField(_("statistical code"), max_length=15, blank=True)
+
+    class Meta:
+        ordering = ["street__code", "name"]
+        verbose_name = _("community")
+        verbose_name_plural = _("communities")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["street", "name"],
+                name="community_unique_name_in_street",
+                violation_error_message=_("This street already has a community of that name."),
+            ),
+            # Target of the composite foreign key that ties a filing's community to its
+            # street (see the filing migration).
+            models.UniqueConstraint(fields=["id", "street"], name="community_id_street"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class ClerkProfile(models.Model):
+    """The street a street-office clerk works for. The only source of a clerk's street."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="clerk_profile",
+        verbose_name=_("user"),
+    )
+    street = models.ForeignKey(
+        Street, on_delete=models.PROTECT, related_name="clerks", verbose_name=_("street")
+    )
+
+    class Meta:
+        verbose_name = _("street clerk")
+        verbose_name_plural = _("street clerks")
+
+    def __str__(self):
+        return f"{self.user} · {self.street}"
+
+
+# ---------------------------------------------------------------------------------------
+# Registered organizations
+# ---------------------------------------------------------------------------------------
+
+
+class OrgType(models.TextChoices):
+    # Values are the credit code's second character, so the database can check both agree.
+    SOCIAL_GROUP = "1", _("social group")
+    PRIVATE_NON_ENTERPRISE = "2", _("private non-enterprise unit (social service institution)")
+    FOUNDATION = "3", _("foundation")
+
+
+class PriorityCategory(models.TextChoices):
+    INDUSTRY_ASSOCIATION = "industry", _("industry association or chamber of commerce")
+    SCIENCE_TECHNOLOGY = "science", _("science and technology")
+    CHARITY = "charity", _("public-benefit charity")
+    COMMUNITY_SERVICE = "community", _("urban and rural community service")
+    OTHER = "other", _("other")
+
+
+class Field(models.TextChoices):
+    """The official statistical classification of fields of activity (code stored)."""
+
+    SCIENCE = "00", _("science and research")
+    ENVIRONMENT = "01", _("ecology and environment")
+    EDUCATION = "02", _("education")
+    HEALTH = "03", _("health")
+    SOCIAL_SERVICE = "04", _("social services")
+    CULTURE = "05", _("culture")
+    SPORTS = "06", _("sports")
+    LAW = "07", _("law")
+    BUSINESS = "08", _("business and commerce services")
+    RELIGION = "09", _("religion")
+    AGRICULTURE = "10", _("agriculture and rural development")
+    PROFESSIONAL = "11", _("occupational and professional organizations")
+    INTERNATIONAL = "12", _("international and foreign-related organizations")
+    OTHER = "13", _("other")
+
+
+class OrgStatus(models.TextChoices):
+    ACTIVE = "active", _("active")
+    DEREGISTERED = "deregistered", _("deregistered")
+    REVOKED = "revoked", _("registration revoked")
+
+
+class Grade(models.TextChoices):
+    A5 = "5A", "5A"
+    A4 = "4A", "4A"
+    A3 = "3A", "3A"
+    A2 = "2A", "2A"
+    A1 = "1A", "1A"
+
+
+class PartyForm(models.TextChoices):
+    SINGLE = "single", _("own branch")
+    JOINT = "joint", _("joint branch")
+    INSTRUCTOR = "instructor", _("Party-building instructor assigned")
+    NONE = "none", _("not set up")
+
+
+# The law asks an organization with this many formal Party members for its own branch.
+PARTY_BRANCH_MEMBERS = 3
+GRADE_VALID_YEARS = 5
+
+
+def default_authority():
+    return settings.REGISTRATION_AUTHORITY
+
+
+@pghistory.track()
+class Organization(PinyinMixin):
+    name = models.CharField(_("name"), max_length=200)
+    credit_code = models.CharField(
+        _("unified social credit code"),
+        max_length=18,
+        help_text=_("18 characters; full-width or lower-case input is normalized."),
+    )
+    org_type = models.CharField(_("organization type"), max_length=1, choices=OrgType.choices)
+    priority_category = models.CharField(
+        _("priority category"),
+        max_length=12,
+        choices=PriorityCategory.choices,
+        default=PriorityCategory.OTHER,
+    )
+    field = models.CharField(_("field of activity"), max_length=2, choices=Field.choices)
+    registration_authority = models.CharField(
+        _("registration authority"), max_length=100, default=default_authority
+    )
+    supervisory_unit = models.CharField(
+        _("business supervisory unit"),
+        max_length=100,
+        blank=True,
+        help_text=_("Under dual management, e.g. the district education bureau."),
+    )
+    legal_representative = models.CharField(_("legal representative"), max_length=50)
+    registered_funds = models.DecimalField(
+        _("registered funds (yuan)"), **MONEY, validators=[MinValueValidator(0)]
+    )
+    domicile = models.CharField(_("domicile"), max_length=200)
+    street = models.ForeignKey(
+        Street,
+        on_delete=models.PROTECT,
+        related_name="organizations",
+        verbose_name=_("street"),
+        null=True,
+        blank=True,
+    )
+    contact_phone = models.CharField(
+        _("contact phone"), max_length=30, blank=True, help_text=_("Private: never published.")
+    )
+    business_scope = models.TextField(_("business scope"), blank=True)
+    registered_on = models.DateField(_("registration date"))
+    status = models.CharField(
+        _("status"), max_length=12, choices=OrgStatus.choices, default=OrgStatus.ACTIVE
+    )
+    status_changed_on = models.DateField(
+        _("status changed on"),
+        null=True,
+        blank=True,
+        help_text=_("Date of deregistration or revocation."),
+    )
+    status_reason = models.TextField(_("reason for the status change"), blank=True)
+    grade = models.CharField(_("evaluation grade"), max_length=2, choices=Grade.choices, blank=True)
+    grade_awarded_on = models.DateField(_("grade awarded on"), null=True, blank=True)
+    grade_expires_on = models.DateField(
+        _("grade expires on"),
+        null=True,
+        blank=True,
+        help_text=_("Five years after the award unless entered."),
+    )
+    party_form = models.CharField(
+        _("Party organization"), max_length=12, choices=PartyForm.choices, default=PartyForm.NONE
+    )
+    party_members = models.PositiveIntegerField(_("formal Party members"), default=0)
+    party_founded_on = models.DateField(_("Party organization set up on"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["name_pinyin"]
+        verbose_name = _("registered organization")
+        verbose_name_plural = _("registered organizations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["credit_code"],
+                name="organization_unique_credit_code",
+                violation_error_message=_("Another organization already has this credit code."),
+            ),
+            models.CheckConstraint(
+                condition=Q(credit_code__regex=r"^5[0-9A-HJ-NP-RTUWXY]{17}$"),
+                name="organization_credit_code_format",
+                violation_error_message=_(
+                    "The credit code must be 18 characters beginning with 5."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(org_type=Substr("credit_code", 2, 1)),
+                name="organization_type_matches_code",
+                violation_error_message=_(
+                    "The credit code's second character does not agree with the organization type."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(registered_funds__gte=0),
+                name="organization_funds_nonnegative",
+                violation_error_message=_("Registered funds cannot be negative."),
+            ),
+            models.CheckConstraint(
+                condition=Q(status=OrgStatus.ACTIVE)
+                | (Q(status_changed_on__isnull=False) & ~Q(status_reason="")),
+                name="organization_status_change_dated",
+                violation_error_message=_(
+                    "A deregistered or revoked organization needs the date and the reason."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(grade_expires_on__isnull=True)
+                | Q(grade_awarded_on__isnull=True)
+                | Q(grade_expires_on__gt=F("grade_awarded_on")),
+                name="organization_grade_expiry_after_award",
+                violation_error_message=_("The grade must expire after the date it was awarded."),
+            ),
+            models.CheckConstraint(
+                condition=Q(grade="") | Q(grade_awarded_on__isnull=False),
+                name="organization_grade_dated",
+                violation_error_message=_("An evaluation grade needs the date it was awarded."),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "org_type"], name="organization_status_type"),
+            GinIndex(fields=["name"], opclasses=["gin_trgm_ops"], name="organization_name_trgm"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        super().clean()
+        if self.credit_code:
+            try:
+                self.credit_code = creditcode.validate(self.credit_code, self.org_type or None)
+            except ValidationError as error:
+                raise ValidationError({"credit_code": error.messages}) from error
+        if self.grade and self.grade_awarded_on and not self.grade_expires_on:
+            self.grade_expires_on = add_years(self.grade_awarded_on, GRADE_VALID_YEARS)
+        if self.party_members >= PARTY_BRANCH_MEMBERS and self.party_form == PartyForm.NONE:
+            raise ValidationError(
+                {
+                    "party_form": _(
+                        "With %(n)d formal Party members a Party organization must be set up."
+                    )
+                    % {"n": self.party_members}
+                }
+            )
+
+    def save(self, *args, **kwargs):
+        self.credit_code = creditcode.normalize(self.credit_code)
+        if self.grade and self.grade_awarded_on and not self.grade_expires_on:
+            self.grade_expires_on = add_years(self.grade_awarded_on, GRADE_VALID_YEARS)
+        super().save(*args, **kwargs)
+
+    @property
+    def credit_code_warnings(self):
+        return creditcode.warnings(self.credit_code, settings.DISTRICT_AREA_CODE)
+
+    @property
+    def grade_is_current(self):
+        return bool(self.grade and self.grade_expires_on and self.grade_expires_on > datetime.date.today())
+
+
+class InspectionResult(models.TextChoices):
+    QUALIFIED = "qualified", _("qualified")
+    BASIC = "basic", _("basically qualified")
+    UNQUALIFIED = "unqualified", _("unqualified")
+    NOT_INSPECTED = "not_inspected", _("not inspected")
+
+
+@pghistory.track()
+class AnnualReport(models.Model):
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="annual_reports",
+        verbose_name=_("organization"),
+    )
+    year = models.PositiveSmallIntegerField(
+        _("year"), validators=[MinValueValidator(1990)], help_text=_("The year reported on.")
+    )
+    result = models.CharField(
+        _("inspection result"), max_length=16, choices=InspectionResult.choices
+    )
+    staff_total = models.PositiveIntegerField(_("staff total"), default=0)
+    staff_bachelor_plus = models.PositiveIntegerField(
+        _("staff with a bachelor's degree or above"), default=0
+    )
+    volunteers = models.PositiveIntegerField(_("volunteers"), default=0)
+    revenue = models.DecimalField(_("revenue (yuan)"), **MONEY, default=0)
+    expenditure = models.DecimalField(_("expenditure (yuan)"), **MONEY, default=0)
+    tax_paid = models.DecimalField(_("tax paid (yuan)"), **MONEY, default=0)
+    # A balance, not a flow: an organization in deficit has negative net assets, and the
+    # register must be able to say so.
+    net_assets = models.DecimalField(
+        _("net assets (yuan)"),
+        **MONEY,
+        default=0,
+        help_text=_("May be negative for an organization in deficit."),
+    )
+
+    class Meta:
+        ordering = ["organization", "-year"]
+        verbose_name = _("annual report")
+        verbose_name_plural = _("annual reports")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "year"],
+                name="annualreport_unique_year",
+                violation_error_message=_("This organization already has a report for that year."),
+            ),
+            models.CheckConstraint(
+                condition=Q(revenue__gte=0)
+                & Q(expenditure__gte=0)
+                & Q(tax_paid__gte=0),
+                name="annualreport_amounts_nonnegative",
+                violation_error_message=_("Revenue, expenditure and tax paid cannot be negative."),
+            ),
+            models.CheckConstraint(
+                condition=Q(staff_bachelor_plus__lte=F("staff_total")),
+                name="annualreport_bachelor_within_staff",
+                violation_error_message=_(
+                    "Staff with a bachelor's degree or above cannot exceed the staff total."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(year__gte=1990),
+                name="annualreport_year_plausible",
+                violation_error_message=_("The year must be 1990 or later."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.organization} {self.year}"
+
+
+class CreditKind(models.TextChoices):
+    ABNORMAL = "abnormal", _("abnormal-activity list")
+    SERIOUS = "serious", _("serious violation and dishonesty list")
+    PENALTY = "penalty", _("administrative penalty")
+
+
+@pghistory.track()
+class CreditRecord(models.Model):
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="credit_records",
+        verbose_name=_("organization"),
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=CreditKind.choices)
+    reason = models.TextField(_("reason"))
+    decided_on = models.DateField(_("decision date"))
+    authority = models.CharField(_("deciding authority"), max_length=100, default=default_authority)
+    removed_on = models.DateField(_("removal date"), null=True, blank=True)
+    removal_reason = models.TextField(_("removal reason"), blank=True)
+
+    class Meta:
+        ordering = ["-decided_on"]
+        verbose_name = _("credit record")
+        verbose_name_plural = _("credit records")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(removed_on__isnull=True) | Q(removed_on__gte=F("decided_on")),
+                name="creditrecord_removal_after_decision",
+                violation_error_message=_("The removal date cannot be before the decision date."),
+            ),
+            models.CheckConstraint(
+                condition=Q(removed_on__isnull=True) | ~Q(removal_reason=""),
+                name="creditrecord_removal_has_reason",
+                violation_error_message=_("A removal needs its reason."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.organization} · {self.get_kind_display()}"
+
+
+# ---------------------------------------------------------------------------------------
+# Community social organizations: filed (备案), not registered
+# ---------------------------------------------------------------------------------------
+
+
+@pghistory.track()
+class FilingCategory(models.Model):
+    """Categories of community groups. Reference data, since provinces differ."""
+
+    code = models.SlugField(_("code"), max_length=30, unique=True)
+    name = models.CharField(_("name"), max_length=30, unique=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    is_active = models.BooleanField(
+        _("in use"), default=True, help_text=_("Retired categories stay on old filings.")
+    )
+
+    class Meta:
+        ordering = ["position", "code"]
+        verbose_name = _("community-group category")
+        verbose_name_plural = _("community-group categories")
+
+    def __str__(self):
+        return self.name
+
+
+class ServiceTarget(models.TextChoices):
+    ELDERLY = "elderly", _("elderly people")
+    CHILDREN = "children", _("children and youth")
+    DISABLED = "disabled", _("people with disabilities")
+    HARDSHIP = "hardship", _("families in hardship")
+    WOMEN = "women", _("women")
+    RESIDENTS = "residents", _("all residents")
+
+
+class FilingStatus(models.TextChoices):
+    DRAFT = "draft", _("draft")
+    SUBMITTED = "submitted", _("submitted")
+    FILED = "filed", _("filed")
+    RETURNED = "returned", _("returned")
+    CANCELLED = "cancelled", _("cancelled")
+
+
+# Clerks edit a filing only in these states; afterwards only transitions change it.
+EDITABLE_STATUSES = (FilingStatus.DRAFT, FilingStatus.RETURNED)
+NUMBERED_STATUSES = (FilingStatus.FILED, FilingStatus.CANCELLED)
+
+
+@pghistory.track()
+class CommunityGroup(PinyinMixin):
+    HISTORY_VALUE_LABELS = {"service_targets": ServiceTarget}
+
+    name = models.CharField(_("name"), max_length=100)
+    street = models.ForeignKey(
+        Street, on_delete=models.PROTECT, related_name="community_groups", verbose_name=_("street")
+    )
+    community = models.ForeignKey(
+        Community,
+        on_delete=models.PROTECT,
+        related_name="community_groups",
+        verbose_name=_("community"),
+    )
+    category = models.ForeignKey(
+        FilingCategory,
+        on_delete=models.PROTECT,
+        related_name="community_groups",
+        verbose_name=_("category"),
+    )
+    service_targets = models.JSONField(
+        _("service targets"),
+        default=list,
+        blank=True,
+        help_text=_("Several may be chosen."),
+    )
+    leader_name = models.CharField(
+        _("leader"), max_length=50, help_text=_("Personal data: never published.")
+    )
+    leader_phone = models.CharField(
+        _("leader's phone"), max_length=30, help_text=_("Personal data: never published.")
+    )
+    member_count = models.PositiveIntegerField(_("members"))
+    founded_on = models.DateField(_("date founded"), null=True, blank=True)
+    venue = models.CharField(_("activity venue"), max_length=200, blank=True)
+    guiding_unit = models.CharField(
+        _("guiding unit"),
+        max_length=100,
+        blank=True,
+        help_text=_("The community residents' committee or a street hub organization."),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=FilingStatus.choices, default=FilingStatus.DRAFT
+    )
+    filing_number = models.CharField(
+        _("filing number"), max_length=30, null=True, blank=True, unique=True, editable=False
+    )
+    filed_on = models.DateField(_("filing date"), null=True, blank=True, editable=False)
+    return_reason = models.TextField(_("reason for return"), blank=True, editable=False)
+    cancelled_on = models.DateField(_("cancelled on"), null=True, blank=True, editable=False)
+    cancel_reason = models.TextField(_("reason for cancellation"), blank=True, editable=False)
+    registered_as = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="filed_predecessors",
+        verbose_name=_("registered as"),
+        help_text=_("The registered organization this group later became."),
+    )
+    upgrade_since = models.DateField(
+        _("in the capacity-upgrade plan since"), null=True, blank=True
+    )
+    upgrade_partner = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="paired_groups",
+        verbose_name=_("paired professional organization (1+1)"),
+    )
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+        editable=False,
+    )
+
+    class Meta:
+        ordering = ["street__code", "name_pinyin"]
+        verbose_name = _("community group")
+        verbose_name_plural = _("community groups")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["street", "name"],
+                condition=~Q(status=FilingStatus.CANCELLED),
+                name="communitygroup_unique_active_name",
+                violation_error_message=_("An active group of this street already has this name."),
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(status__in=NUMBERED_STATUSES)
+                    & Q(filing_number__isnull=False)
+                    & Q(filed_on__isnull=False)
+                )
+                | (~Q(status__in=NUMBERED_STATUSES) & Q(filing_number__isnull=True)),
+                name="communitygroup_number_iff_filed",
+                violation_error_message=_("Only filed groups carry a filing number and date."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=FilingStatus.RETURNED) | ~Q(return_reason=""),
+                name="communitygroup_return_has_reason",
+                violation_error_message=_("A returned filing needs the reason."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=FilingStatus.CANCELLED)
+                | (Q(cancelled_on__isnull=False) & ~Q(cancel_reason="")),
+                name="communitygroup_cancel_dated",
+                violation_error_message=_("A cancellation needs its date and reason."),
+            ),
+            models.CheckConstraint(
+                condition=Q(service_targets__contained_by=list(ServiceTarget.values)),
+                name="communitygroup_known_targets",
+                violation_error_message=_("Unknown service target."),
+            ),
+            models.CheckConstraint(
+                condition=Q(upgrade_partner__isnull=True) | Q(upgrade_since__isnull=False),
+                name="communitygroup_partner_in_plan",
+                violation_error_message=_(
+                    "A paired organization needs the date the group joined the upgrade plan."
+                ),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["street", "status"], name="communitygroup_street_status"),
+            GinIndex(fields=["name"], opclasses=["gin_trgm_ops"], name="communitygroup_name_trgm"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.name = " ".join((self.name or "").split())
+        super().save(*args, **kwargs)
+
+    @property
+    def is_editable(self):
+        return self.status in EDITABLE_STATUSES
+
+    def get_service_targets_display(self):
+        labels = dict(ServiceTarget.choices)
+        return [labels.get(value, value) for value in self.service_targets]
+
+
+class FilingSequence(models.Model):
+    """Last filing number given per street and year; numbers are never reused."""
+
+    street = models.ForeignKey(Street, on_delete=models.PROTECT, verbose_name=_("street"))
+    year = models.PositiveSmallIntegerField(_("year"))
+    last = models.PositiveIntegerField(_("last number"), default=0)
+
+    class Meta:
+        verbose_name = _("filing number sequence")
+        verbose_name_plural = _("filing number sequences")
+        constraints = [
+            models.UniqueConstraint(fields=["street", "year"], name="filingsequence_street_year")
+        ]
