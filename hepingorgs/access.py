@@ -77,8 +77,10 @@ def _in_role(user, role):
 
 
 def is_district_staff(user):
-    return user.is_authenticated and user.is_active and (
-        user.is_superuser or _in_role(user, DISTRICT_STAFF)
+    return (
+        user.is_authenticated
+        and user.is_active
+        and (user.is_superuser or _in_role(user, DISTRICT_STAFF))
     )
 
 

@@ -74,9 +74,7 @@ def history_for(obj, limit=500):
         obj.events.select_related("pgh_context").order_by("pgh_created_at", "pgh_id")[:limit]
     )
     fields = [
-        f
-        for f in obj._meta.concrete_fields
-        if f.attname not in HIDDEN_FIELDS and not f.primary_key
+        f for f in obj._meta.concrete_fields if f.attname not in HIDDEN_FIELDS and not f.primary_key
     ]
     ids = {}
     for field in fields:
@@ -84,7 +82,9 @@ def history_for(obj, limit=500):
             ids.setdefault(field.related_model, set()).update(
                 v for e in events if (v := getattr(e, field.attname)) is not None
             )
-    related = {model: model._base_manager.in_bulk(values) for model, values in ids.items() if values}
+    related = {
+        model: model._base_manager.in_bulk(values) for model, values in ids.items() if values
+    }
     User = get_user_model()
     contexts = [e.pgh_context.metadata if e.pgh_context_id else {} for e in events]
     missing = {c["user"] for c in contexts if c.get("user") and not c.get("username")}
@@ -100,7 +100,11 @@ def history_for(obj, limit=500):
                 if before == after:
                     continue
                 changes.append(
-                    (field.verbose_name, _display(field, before, related), _display(field, after, related))
+                    (
+                        field.verbose_name,
+                        _display(field, before, related),
+                        _display(field, after, related),
+                    )
                 )
             elif after not in (None, "", []):
                 changes.append((field.verbose_name, "", _display(field, after, related)))

@@ -49,7 +49,9 @@ DATABASES = {
         os.environ.get("DATABASE_URL") or _default_database_url(), conn_max_age=60
     )
 }
-DATABASES["default"]["ATOMIC_REQUESTS"] = False
+if os.environ.get("TEST_DATABASE_NAME"):
+    # Lets several test runs share one server without clobbering each other.
+    DATABASES["default"]["TEST"] = {"NAME": os.environ["TEST_DATABASE_NAME"]}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 INSTALLED_APPS = [

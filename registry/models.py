@@ -5,8 +5,6 @@ cancelled. Every foreign key to them is PROTECT, and every table here is tracked
 django-pghistory triggers, so the history also sees bulk writes.
 """
 
-import datetime
-
 import pghistory
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
@@ -15,6 +13,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Substr
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from registry import creditcode
@@ -36,13 +35,12 @@ class PinyinMixin(models.Model):
     name_pinyin = models.CharField(
         _("pinyin"), max_length=600, blank=True, editable=False, db_index=True
     )
-    name_initials = models.CharField(_("pinyin initials"), max_length=200, blank=True, editable=False)
+    name_initials = models.CharField(
+        _("pinyin initials"), max_length=200, blank=True, editable=False
+    )
 
     class Meta:
         abstract = True
-
-    def fill_pinyin(self):
-        self.name_pinyin, self.name_initials = pinyin_keys(self.name)
 
     def save(self, *args, **kwargs):
         self.fill_pinyin()
@@ -50,6 +48,9 @@ class PinyinMixin(models.Model):
         if update_fields is not None and "name" in update_fields:
             kwargs["update_fields"] = {*update_fields, "name_pinyin", "name_initials"}
         super().save(*args, **kwargs)
+
+    def fill_pinyin(self):
+        self.name_pinyin, self.name_initials = pinyin_keys(self.name)
 
 
 # ---------------------------------------------------------------------------------------
@@ -324,6 +325,12 @@ class Organization(PinyinMixin):
     def __str__(self):
         return self.name
 
+    def save(self, *args, **kwargs):
+        self.credit_code = creditcode.normalize(self.credit_code)
+        if self.grade and self.grade_awarded_on and not self.grade_expires_on:
+            self.grade_expires_on = add_years(self.grade_awarded_on, GRADE_VALID_YEARS)
+        super().save(*args, **kwargs)
+
     def clean(self):
         super().clean()
         if self.credit_code:
@@ -343,19 +350,14 @@ class Organization(PinyinMixin):
                 }
             )
 
-    def save(self, *args, **kwargs):
-        self.credit_code = creditcode.normalize(self.credit_code)
-        if self.grade and self.grade_awarded_on and not self.grade_expires_on:
-            self.grade_expires_on = add_years(self.grade_awarded_on, GRADE_VALID_YEARS)
-        super().save(*args, **kwargs)
-
     @property
     def credit_code_warnings(self):
         return creditcode.warnings(self.credit_code, settings.DISTRICT_AREA_CODE)
 
     @property
     def grade_is_current(self):
-        return bool(self.grade and self.grade_expires_on and self.grade_expires_on > datetime.date.today())
+        today = timezone.localdate()
+        return bool(self.grade and self.grade_expires_on and self.grade_expires_on > today)
 
 
 class InspectionResult(models.TextChoices):
@@ -407,9 +409,7 @@ class AnnualReport(models.Model):
                 violation_error_message=_("This organization already has a report for that year."),
             ),
             models.CheckConstraint(
-                condition=Q(revenue__gte=0)
-                & Q(expenditure__gte=0)
-                & Q(tax_paid__gte=0),
+                condition=Q(revenue__gte=0) & Q(expenditure__gte=0) & Q(tax_paid__gte=0),
                 name="annualreport_amounts_nonnegative",
                 violation_error_message=_("Revenue, expenditure and tax paid cannot be negative."),
             ),
@@ -580,9 +580,7 @@ class CommunityGroup(PinyinMixin):
         verbose_name=_("registered as"),
         help_text=_("The registered organization this group later became."),
     )
-    upgrade_since = models.DateField(
-        _("in the capacity-upgrade plan since"), null=True, blank=True
-    )
+    upgrade_since = models.DateField(_("in the capacity-upgrade plan since"), null=True, blank=True)
     upgrade_partner = models.ForeignKey(
         Organization,
         on_delete=models.PROTECT,
@@ -683,3 +681,6 @@ class FilingSequence(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["street", "year"], name="filingsequence_street_year")
         ]
+
+    def __str__(self):
+        return f"{self.street} {self.year}: {self.last}"

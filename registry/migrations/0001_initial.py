@@ -13,618 +13,1956 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('pghistory', '0007_auto_20250421_0444'),
+        ("pghistory", "0007_auto_20250421_0444"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         TrigramExtension(),
         migrations.CreateModel(
-            name='AnnualReport',
+            name="AnnualReport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(help_text='The year reported on.', validators=[django.core.validators.MinValueValidator(1990)], verbose_name='year')),
-                ('result', models.CharField(choices=[('qualified', 'qualified'), ('basic', 'basically qualified'), ('unqualified', 'unqualified'), ('not_inspected', 'not inspected')], max_length=16, verbose_name='inspection result')),
-                ('staff_total', models.PositiveIntegerField(default=0, verbose_name='staff total')),
-                ('staff_bachelor_plus', models.PositiveIntegerField(default=0, verbose_name="staff with a bachelor's degree or above")),
-                ('volunteers', models.PositiveIntegerField(default=0, verbose_name='volunteers')),
-                ('revenue', models.DecimalField(decimal_places=2, default=0, max_digits=16, verbose_name='revenue (yuan)')),
-                ('expenditure', models.DecimalField(decimal_places=2, default=0, max_digits=16, verbose_name='expenditure (yuan)')),
-                ('tax_paid', models.DecimalField(decimal_places=2, default=0, max_digits=16, verbose_name='tax paid (yuan)')),
-                ('net_assets', models.DecimalField(decimal_places=2, default=0, help_text='May be negative for an organization in deficit.', max_digits=16, verbose_name='net assets (yuan)')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "year",
+                    models.PositiveSmallIntegerField(
+                        help_text="The year reported on.",
+                        validators=[django.core.validators.MinValueValidator(1990)],
+                        verbose_name="year",
+                    ),
+                ),
+                (
+                    "result",
+                    models.CharField(
+                        choices=[
+                            ("qualified", "qualified"),
+                            ("basic", "basically qualified"),
+                            ("unqualified", "unqualified"),
+                            ("not_inspected", "not inspected"),
+                        ],
+                        max_length=16,
+                        verbose_name="inspection result",
+                    ),
+                ),
+                ("staff_total", models.PositiveIntegerField(default=0, verbose_name="staff total")),
+                (
+                    "staff_bachelor_plus",
+                    models.PositiveIntegerField(
+                        default=0, verbose_name="staff with a bachelor's degree or above"
+                    ),
+                ),
+                ("volunteers", models.PositiveIntegerField(default=0, verbose_name="volunteers")),
+                (
+                    "revenue",
+                    models.DecimalField(
+                        decimal_places=2, default=0, max_digits=16, verbose_name="revenue (yuan)"
+                    ),
+                ),
+                (
+                    "expenditure",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=0,
+                        max_digits=16,
+                        verbose_name="expenditure (yuan)",
+                    ),
+                ),
+                (
+                    "tax_paid",
+                    models.DecimalField(
+                        decimal_places=2, default=0, max_digits=16, verbose_name="tax paid (yuan)"
+                    ),
+                ),
+                (
+                    "net_assets",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=0,
+                        help_text="May be negative for an organization in deficit.",
+                        max_digits=16,
+                        verbose_name="net assets (yuan)",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'annual report',
-                'verbose_name_plural': 'annual reports',
-                'ordering': ['organization', '-year'],
+                "verbose_name": "annual report",
+                "verbose_name_plural": "annual reports",
+                "ordering": ["organization", "-year"],
             },
         ),
         migrations.CreateModel(
-            name='Community',
+            name="Community",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=50, verbose_name='name')),
-                ('code', models.CharField(blank=True, max_length=15, verbose_name='statistical code')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=50, verbose_name="name")),
+                (
+                    "code",
+                    models.CharField(blank=True, max_length=15, verbose_name="statistical code"),
+                ),
             ],
             options={
-                'verbose_name': 'community',
-                'verbose_name_plural': 'communities',
-                'ordering': ['street__code', 'name'],
+                "verbose_name": "community",
+                "verbose_name_plural": "communities",
+                "ordering": ["street__code", "name"],
             },
         ),
         migrations.CreateModel(
-            name='CreditRecord',
+            name="CreditRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('abnormal', 'abnormal-activity list'), ('serious', 'serious violation and dishonesty list'), ('penalty', 'administrative penalty')], max_length=10, verbose_name='kind')),
-                ('reason', models.TextField(verbose_name='reason')),
-                ('decided_on', models.DateField(verbose_name='decision date')),
-                ('authority', models.CharField(default=registry.models.default_authority, max_length=100, verbose_name='deciding authority')),
-                ('removed_on', models.DateField(blank=True, null=True, verbose_name='removal date')),
-                ('removal_reason', models.TextField(blank=True, verbose_name='removal reason')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("abnormal", "abnormal-activity list"),
+                            ("serious", "serious violation and dishonesty list"),
+                            ("penalty", "administrative penalty"),
+                        ],
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("reason", models.TextField(verbose_name="reason")),
+                ("decided_on", models.DateField(verbose_name="decision date")),
+                (
+                    "authority",
+                    models.CharField(
+                        default=registry.models.default_authority,
+                        max_length=100,
+                        verbose_name="deciding authority",
+                    ),
+                ),
+                (
+                    "removed_on",
+                    models.DateField(blank=True, null=True, verbose_name="removal date"),
+                ),
+                ("removal_reason", models.TextField(blank=True, verbose_name="removal reason")),
             ],
             options={
-                'verbose_name': 'credit record',
-                'verbose_name_plural': 'credit records',
-                'ordering': ['-decided_on'],
+                "verbose_name": "credit record",
+                "verbose_name_plural": "credit records",
+                "ordering": ["-decided_on"],
             },
         ),
         migrations.CreateModel(
-            name='FilingCategory',
+            name="FilingCategory",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=30, unique=True, verbose_name='code')),
-                ('name', models.CharField(max_length=30, unique=True, verbose_name='name')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='position')),
-                ('is_active', models.BooleanField(default=True, help_text='Retired categories stay on old filings.', verbose_name='in use')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=30, unique=True, verbose_name="code")),
+                ("name", models.CharField(max_length=30, unique=True, verbose_name="name")),
+                ("position", models.PositiveSmallIntegerField(default=0, verbose_name="position")),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Retired categories stay on old filings.",
+                        verbose_name="in use",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'community-group category',
-                'verbose_name_plural': 'community-group categories',
-                'ordering': ['position', 'code'],
+                "verbose_name": "community-group category",
+                "verbose_name_plural": "community-group categories",
+                "ordering": ["position", "code"],
             },
         ),
         migrations.CreateModel(
-            name='FilingCategoryEvent',
+            name="FilingCategoryEvent",
             fields=[
-                ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
-                ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
-                ('pgh_label', models.TextField(help_text='The event label.')),
-                ('id', models.BigIntegerField()),
-                ('code', models.SlugField(db_index=False, max_length=30, verbose_name='code')),
-                ('name', models.CharField(max_length=30, verbose_name='name')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='position')),
-                ('is_active', models.BooleanField(default=True, help_text='Retired categories stay on old filings.', verbose_name='in use')),
+                ("pgh_id", models.AutoField(primary_key=True, serialize=False)),
+                ("pgh_created_at", models.DateTimeField(auto_now_add=True)),
+                ("pgh_label", models.TextField(help_text="The event label.")),
+                ("id", models.BigIntegerField()),
+                ("code", models.SlugField(db_index=False, max_length=30, verbose_name="code")),
+                ("name", models.CharField(max_length=30, verbose_name="name")),
+                ("position", models.PositiveSmallIntegerField(default=0, verbose_name="position")),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Retired categories stay on old filings.",
+                        verbose_name="in use",
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='FilingSequence',
+            name="FilingSequence",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='year')),
-                ('last', models.PositiveIntegerField(default=0, verbose_name='last number')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(verbose_name="year")),
+                ("last", models.PositiveIntegerField(default=0, verbose_name="last number")),
             ],
             options={
-                'verbose_name': 'filing number sequence',
-                'verbose_name_plural': 'filing number sequences',
+                "verbose_name": "filing number sequence",
+                "verbose_name_plural": "filing number sequences",
             },
         ),
         migrations.CreateModel(
-            name='Organization',
+            name="Organization",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name_pinyin', models.CharField(blank=True, db_index=True, editable=False, max_length=600, verbose_name='pinyin')),
-                ('name_initials', models.CharField(blank=True, editable=False, max_length=200, verbose_name='pinyin initials')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('credit_code', models.CharField(help_text='18 characters; full-width or lower-case input is normalized.', max_length=18, verbose_name='unified social credit code')),
-                ('org_type', models.CharField(choices=[('1', 'social group'), ('2', 'private non-enterprise unit (social service institution)'), ('3', 'foundation')], max_length=1, verbose_name='organization type')),
-                ('priority_category', models.CharField(choices=[('industry', 'industry association or chamber of commerce'), ('science', 'science and technology'), ('charity', 'public-benefit charity'), ('community', 'urban and rural community service'), ('other', 'other')], default='other', max_length=12, verbose_name='priority category')),
-                ('field', models.CharField(choices=[('00', 'science and research'), ('01', 'ecology and environment'), ('02', 'education'), ('03', 'health'), ('04', 'social services'), ('05', 'culture'), ('06', 'sports'), ('07', 'law'), ('08', 'business and commerce services'), ('09', 'religion'), ('10', 'agriculture and rural development'), ('11', 'occupational and professional organizations'), ('12', 'international and foreign-related organizations'), ('13', 'other')], max_length=2, verbose_name='field of activity')),
-                ('registration_authority', models.CharField(default=registry.models.default_authority, max_length=100, verbose_name='registration authority')),
-                ('supervisory_unit', models.CharField(blank=True, help_text='Under dual management, e.g. the district education bureau.', max_length=100, verbose_name='business supervisory unit')),
-                ('legal_representative', models.CharField(max_length=50, verbose_name='legal representative')),
-                ('registered_funds', models.DecimalField(decimal_places=2, max_digits=16, validators=[django.core.validators.MinValueValidator(0)], verbose_name='registered funds (yuan)')),
-                ('domicile', models.CharField(max_length=200, verbose_name='domicile')),
-                ('contact_phone', models.CharField(blank=True, help_text='Private: never published.', max_length=30, verbose_name='contact phone')),
-                ('business_scope', models.TextField(blank=True, verbose_name='business scope')),
-                ('registered_on', models.DateField(verbose_name='registration date')),
-                ('status', models.CharField(choices=[('active', 'active'), ('deregistered', 'deregistered'), ('revoked', 'registration revoked')], default='active', max_length=12, verbose_name='status')),
-                ('status_changed_on', models.DateField(blank=True, help_text='Date of deregistration or revocation.', null=True, verbose_name='status changed on')),
-                ('status_reason', models.TextField(blank=True, verbose_name='reason for the status change')),
-                ('grade', models.CharField(blank=True, choices=[('5A', '5A'), ('4A', '4A'), ('3A', '3A'), ('2A', '2A'), ('1A', '1A')], max_length=2, verbose_name='evaluation grade')),
-                ('grade_awarded_on', models.DateField(blank=True, null=True, verbose_name='grade awarded on')),
-                ('grade_expires_on', models.DateField(blank=True, help_text='Five years after the award unless entered.', null=True, verbose_name='grade expires on')),
-                ('party_form', models.CharField(choices=[('single', 'own branch'), ('joint', 'joint branch'), ('instructor', 'Party-building instructor assigned'), ('none', 'not set up')], default='none', max_length=12, verbose_name='Party organization')),
-                ('party_members', models.PositiveIntegerField(default=0, verbose_name='formal Party members')),
-                ('party_founded_on', models.DateField(blank=True, null=True, verbose_name='Party organization set up on')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "name_pinyin",
+                    models.CharField(
+                        blank=True,
+                        db_index=True,
+                        editable=False,
+                        max_length=600,
+                        verbose_name="pinyin",
+                    ),
+                ),
+                (
+                    "name_initials",
+                    models.CharField(
+                        blank=True, editable=False, max_length=200, verbose_name="pinyin initials"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "credit_code",
+                    models.CharField(
+                        help_text="18 characters; full-width or lower-case input is normalized.",
+                        max_length=18,
+                        verbose_name="unified social credit code",
+                    ),
+                ),
+                (
+                    "org_type",
+                    models.CharField(
+                        choices=[
+                            ("1", "social group"),
+                            ("2", "private non-enterprise unit (social service institution)"),
+                            ("3", "foundation"),
+                        ],
+                        max_length=1,
+                        verbose_name="organization type",
+                    ),
+                ),
+                (
+                    "priority_category",
+                    models.CharField(
+                        choices=[
+                            ("industry", "industry association or chamber of commerce"),
+                            ("science", "science and technology"),
+                            ("charity", "public-benefit charity"),
+                            ("community", "urban and rural community service"),
+                            ("other", "other"),
+                        ],
+                        default="other",
+                        max_length=12,
+                        verbose_name="priority category",
+                    ),
+                ),
+                (
+                    "field",
+                    models.CharField(
+                        choices=[
+                            ("00", "science and research"),
+                            ("01", "ecology and environment"),
+                            ("02", "education"),
+                            ("03", "health"),
+                            ("04", "social services"),
+                            ("05", "culture"),
+                            ("06", "sports"),
+                            ("07", "law"),
+                            ("08", "business and commerce services"),
+                            ("09", "religion"),
+                            ("10", "agriculture and rural development"),
+                            ("11", "occupational and professional organizations"),
+                            ("12", "international and foreign-related organizations"),
+                            ("13", "other"),
+                        ],
+                        max_length=2,
+                        verbose_name="field of activity",
+                    ),
+                ),
+                (
+                    "registration_authority",
+                    models.CharField(
+                        default=registry.models.default_authority,
+                        max_length=100,
+                        verbose_name="registration authority",
+                    ),
+                ),
+                (
+                    "supervisory_unit",
+                    models.CharField(
+                        blank=True,
+                        help_text="Under dual management, e.g. the district education bureau.",
+                        max_length=100,
+                        verbose_name="business supervisory unit",
+                    ),
+                ),
+                (
+                    "legal_representative",
+                    models.CharField(max_length=50, verbose_name="legal representative"),
+                ),
+                (
+                    "registered_funds",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=16,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="registered funds (yuan)",
+                    ),
+                ),
+                ("domicile", models.CharField(max_length=200, verbose_name="domicile")),
+                (
+                    "contact_phone",
+                    models.CharField(
+                        blank=True,
+                        help_text="Private: never published.",
+                        max_length=30,
+                        verbose_name="contact phone",
+                    ),
+                ),
+                ("business_scope", models.TextField(blank=True, verbose_name="business scope")),
+                ("registered_on", models.DateField(verbose_name="registration date")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("active", "active"),
+                            ("deregistered", "deregistered"),
+                            ("revoked", "registration revoked"),
+                        ],
+                        default="active",
+                        max_length=12,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "status_changed_on",
+                    models.DateField(
+                        blank=True,
+                        help_text="Date of deregistration or revocation.",
+                        null=True,
+                        verbose_name="status changed on",
+                    ),
+                ),
+                (
+                    "status_reason",
+                    models.TextField(blank=True, verbose_name="reason for the status change"),
+                ),
+                (
+                    "grade",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("5A", "5A"),
+                            ("4A", "4A"),
+                            ("3A", "3A"),
+                            ("2A", "2A"),
+                            ("1A", "1A"),
+                        ],
+                        max_length=2,
+                        verbose_name="evaluation grade",
+                    ),
+                ),
+                (
+                    "grade_awarded_on",
+                    models.DateField(blank=True, null=True, verbose_name="grade awarded on"),
+                ),
+                (
+                    "grade_expires_on",
+                    models.DateField(
+                        blank=True,
+                        help_text="Five years after the award unless entered.",
+                        null=True,
+                        verbose_name="grade expires on",
+                    ),
+                ),
+                (
+                    "party_form",
+                    models.CharField(
+                        choices=[
+                            ("single", "own branch"),
+                            ("joint", "joint branch"),
+                            ("instructor", "Party-building instructor assigned"),
+                            ("none", "not set up"),
+                        ],
+                        default="none",
+                        max_length=12,
+                        verbose_name="Party organization",
+                    ),
+                ),
+                (
+                    "party_members",
+                    models.PositiveIntegerField(default=0, verbose_name="formal Party members"),
+                ),
+                (
+                    "party_founded_on",
+                    models.DateField(
+                        blank=True, null=True, verbose_name="Party organization set up on"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'registered organization',
-                'verbose_name_plural': 'registered organizations',
-                'ordering': ['name_pinyin'],
+                "verbose_name": "registered organization",
+                "verbose_name_plural": "registered organizations",
+                "ordering": ["name_pinyin"],
             },
         ),
         migrations.CreateModel(
-            name='OrganizationEvent',
+            name="OrganizationEvent",
             fields=[
-                ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
-                ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
-                ('pgh_label', models.TextField(help_text='The event label.')),
-                ('id', models.BigIntegerField()),
-                ('name_pinyin', models.CharField(blank=True, editable=False, max_length=600, verbose_name='pinyin')),
-                ('name_initials', models.CharField(blank=True, editable=False, max_length=200, verbose_name='pinyin initials')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('credit_code', models.CharField(help_text='18 characters; full-width or lower-case input is normalized.', max_length=18, verbose_name='unified social credit code')),
-                ('org_type', models.CharField(choices=[('1', 'social group'), ('2', 'private non-enterprise unit (social service institution)'), ('3', 'foundation')], max_length=1, verbose_name='organization type')),
-                ('priority_category', models.CharField(choices=[('industry', 'industry association or chamber of commerce'), ('science', 'science and technology'), ('charity', 'public-benefit charity'), ('community', 'urban and rural community service'), ('other', 'other')], default='other', max_length=12, verbose_name='priority category')),
-                ('field', models.CharField(choices=[('00', 'science and research'), ('01', 'ecology and environment'), ('02', 'education'), ('03', 'health'), ('04', 'social services'), ('05', 'culture'), ('06', 'sports'), ('07', 'law'), ('08', 'business and commerce services'), ('09', 'religion'), ('10', 'agriculture and rural development'), ('11', 'occupational and professional organizations'), ('12', 'international and foreign-related organizations'), ('13', 'other')], max_length=2, verbose_name='field of activity')),
-                ('registration_authority', models.CharField(default=registry.models.default_authority, max_length=100, verbose_name='registration authority')),
-                ('supervisory_unit', models.CharField(blank=True, help_text='Under dual management, e.g. the district education bureau.', max_length=100, verbose_name='business supervisory unit')),
-                ('legal_representative', models.CharField(max_length=50, verbose_name='legal representative')),
-                ('registered_funds', models.DecimalField(decimal_places=2, max_digits=16, validators=[django.core.validators.MinValueValidator(0)], verbose_name='registered funds (yuan)')),
-                ('domicile', models.CharField(max_length=200, verbose_name='domicile')),
-                ('contact_phone', models.CharField(blank=True, help_text='Private: never published.', max_length=30, verbose_name='contact phone')),
-                ('business_scope', models.TextField(blank=True, verbose_name='business scope')),
-                ('registered_on', models.DateField(verbose_name='registration date')),
-                ('status', models.CharField(choices=[('active', 'active'), ('deregistered', 'deregistered'), ('revoked', 'registration revoked')], default='active', max_length=12, verbose_name='status')),
-                ('status_changed_on', models.DateField(blank=True, help_text='Date of deregistration or revocation.', null=True, verbose_name='status changed on')),
-                ('status_reason', models.TextField(blank=True, verbose_name='reason for the status change')),
-                ('grade', models.CharField(blank=True, choices=[('5A', '5A'), ('4A', '4A'), ('3A', '3A'), ('2A', '2A'), ('1A', '1A')], max_length=2, verbose_name='evaluation grade')),
-                ('grade_awarded_on', models.DateField(blank=True, null=True, verbose_name='grade awarded on')),
-                ('grade_expires_on', models.DateField(blank=True, help_text='Five years after the award unless entered.', null=True, verbose_name='grade expires on')),
-                ('party_form', models.CharField(choices=[('single', 'own branch'), ('joint', 'joint branch'), ('instructor', 'Party-building instructor assigned'), ('none', 'not set up')], default='none', max_length=12, verbose_name='Party organization')),
-                ('party_members', models.PositiveIntegerField(default=0, verbose_name='formal Party members')),
-                ('party_founded_on', models.DateField(blank=True, null=True, verbose_name='Party organization set up on')),
+                ("pgh_id", models.AutoField(primary_key=True, serialize=False)),
+                ("pgh_created_at", models.DateTimeField(auto_now_add=True)),
+                ("pgh_label", models.TextField(help_text="The event label.")),
+                ("id", models.BigIntegerField()),
+                (
+                    "name_pinyin",
+                    models.CharField(
+                        blank=True, editable=False, max_length=600, verbose_name="pinyin"
+                    ),
+                ),
+                (
+                    "name_initials",
+                    models.CharField(
+                        blank=True, editable=False, max_length=200, verbose_name="pinyin initials"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "credit_code",
+                    models.CharField(
+                        help_text="18 characters; full-width or lower-case input is normalized.",
+                        max_length=18,
+                        verbose_name="unified social credit code",
+                    ),
+                ),
+                (
+                    "org_type",
+                    models.CharField(
+                        choices=[
+                            ("1", "social group"),
+                            ("2", "private non-enterprise unit (social service institution)"),
+                            ("3", "foundation"),
+                        ],
+                        max_length=1,
+                        verbose_name="organization type",
+                    ),
+                ),
+                (
+                    "priority_category",
+                    models.CharField(
+                        choices=[
+                            ("industry", "industry association or chamber of commerce"),
+                            ("science", "science and technology"),
+                            ("charity", "public-benefit charity"),
+                            ("community", "urban and rural community service"),
+                            ("other", "other"),
+                        ],
+                        default="other",
+                        max_length=12,
+                        verbose_name="priority category",
+                    ),
+                ),
+                (
+                    "field",
+                    models.CharField(
+                        choices=[
+                            ("00", "science and research"),
+                            ("01", "ecology and environment"),
+                            ("02", "education"),
+                            ("03", "health"),
+                            ("04", "social services"),
+                            ("05", "culture"),
+                            ("06", "sports"),
+                            ("07", "law"),
+                            ("08", "business and commerce services"),
+                            ("09", "religion"),
+                            ("10", "agriculture and rural development"),
+                            ("11", "occupational and professional organizations"),
+                            ("12", "international and foreign-related organizations"),
+                            ("13", "other"),
+                        ],
+                        max_length=2,
+                        verbose_name="field of activity",
+                    ),
+                ),
+                (
+                    "registration_authority",
+                    models.CharField(
+                        default=registry.models.default_authority,
+                        max_length=100,
+                        verbose_name="registration authority",
+                    ),
+                ),
+                (
+                    "supervisory_unit",
+                    models.CharField(
+                        blank=True,
+                        help_text="Under dual management, e.g. the district education bureau.",
+                        max_length=100,
+                        verbose_name="business supervisory unit",
+                    ),
+                ),
+                (
+                    "legal_representative",
+                    models.CharField(max_length=50, verbose_name="legal representative"),
+                ),
+                (
+                    "registered_funds",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=16,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="registered funds (yuan)",
+                    ),
+                ),
+                ("domicile", models.CharField(max_length=200, verbose_name="domicile")),
+                (
+                    "contact_phone",
+                    models.CharField(
+                        blank=True,
+                        help_text="Private: never published.",
+                        max_length=30,
+                        verbose_name="contact phone",
+                    ),
+                ),
+                ("business_scope", models.TextField(blank=True, verbose_name="business scope")),
+                ("registered_on", models.DateField(verbose_name="registration date")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("active", "active"),
+                            ("deregistered", "deregistered"),
+                            ("revoked", "registration revoked"),
+                        ],
+                        default="active",
+                        max_length=12,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "status_changed_on",
+                    models.DateField(
+                        blank=True,
+                        help_text="Date of deregistration or revocation.",
+                        null=True,
+                        verbose_name="status changed on",
+                    ),
+                ),
+                (
+                    "status_reason",
+                    models.TextField(blank=True, verbose_name="reason for the status change"),
+                ),
+                (
+                    "grade",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("5A", "5A"),
+                            ("4A", "4A"),
+                            ("3A", "3A"),
+                            ("2A", "2A"),
+                            ("1A", "1A"),
+                        ],
+                        max_length=2,
+                        verbose_name="evaluation grade",
+                    ),
+                ),
+                (
+                    "grade_awarded_on",
+                    models.DateField(blank=True, null=True, verbose_name="grade awarded on"),
+                ),
+                (
+                    "grade_expires_on",
+                    models.DateField(
+                        blank=True,
+                        help_text="Five years after the award unless entered.",
+                        null=True,
+                        verbose_name="grade expires on",
+                    ),
+                ),
+                (
+                    "party_form",
+                    models.CharField(
+                        choices=[
+                            ("single", "own branch"),
+                            ("joint", "joint branch"),
+                            ("instructor", "Party-building instructor assigned"),
+                            ("none", "not set up"),
+                        ],
+                        default="none",
+                        max_length=12,
+                        verbose_name="Party organization",
+                    ),
+                ),
+                (
+                    "party_members",
+                    models.PositiveIntegerField(default=0, verbose_name="formal Party members"),
+                ),
+                (
+                    "party_founded_on",
+                    models.DateField(
+                        blank=True, null=True, verbose_name="Party organization set up on"
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='Street',
+            name="Street",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(help_text='Statistical division code of the street office, e.g. 120101001.', max_length=12, unique=True, verbose_name='statistical code')),
-                ('name', models.CharField(max_length=50, unique=True, verbose_name='name')),
-                ('abbreviation', models.CharField(help_text='Short Latin letters used in filing numbers, e.g. QYC.', max_length=8, unique=True, verbose_name='abbreviation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(
+                        help_text="Statistical division code of the street office, e.g. 120101001.",
+                        max_length=12,
+                        unique=True,
+                        verbose_name="statistical code",
+                    ),
+                ),
+                ("name", models.CharField(max_length=50, unique=True, verbose_name="name")),
+                (
+                    "abbreviation",
+                    models.CharField(
+                        help_text="Short Latin letters used in filing numbers, e.g. QYC.",
+                        max_length=8,
+                        unique=True,
+                        verbose_name="abbreviation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'street',
-                'verbose_name_plural': 'streets',
-                'ordering': ['code'],
+                "verbose_name": "street",
+                "verbose_name_plural": "streets",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='StreetEvent',
+            name="StreetEvent",
             fields=[
-                ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
-                ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
-                ('pgh_label', models.TextField(help_text='The event label.')),
-                ('id', models.BigIntegerField()),
-                ('code', models.CharField(help_text='Statistical division code of the street office, e.g. 120101001.', max_length=12, verbose_name='statistical code')),
-                ('name', models.CharField(max_length=50, verbose_name='name')),
-                ('abbreviation', models.CharField(help_text='Short Latin letters used in filing numbers, e.g. QYC.', max_length=8, verbose_name='abbreviation')),
+                ("pgh_id", models.AutoField(primary_key=True, serialize=False)),
+                ("pgh_created_at", models.DateTimeField(auto_now_add=True)),
+                ("pgh_label", models.TextField(help_text="The event label.")),
+                ("id", models.BigIntegerField()),
+                (
+                    "code",
+                    models.CharField(
+                        help_text="Statistical division code of the street office, e.g. 120101001.",
+                        max_length=12,
+                        verbose_name="statistical code",
+                    ),
+                ),
+                ("name", models.CharField(max_length=50, verbose_name="name")),
+                (
+                    "abbreviation",
+                    models.CharField(
+                        help_text="Short Latin letters used in filing numbers, e.g. QYC.",
+                        max_length=8,
+                        verbose_name="abbreviation",
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='AnnualReportEvent',
+            name="AnnualReportEvent",
             fields=[
-                ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
-                ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
-                ('pgh_label', models.TextField(help_text='The event label.')),
-                ('id', models.BigIntegerField()),
-                ('year', models.PositiveSmallIntegerField(help_text='The year reported on.', validators=[django.core.validators.MinValueValidator(1990)], verbose_name='year')),
-                ('result', models.CharField(choices=[('qualified', 'qualified'), ('basic', 'basically qualified'), ('unqualified', 'unqualified'), ('not_inspected', 'not inspected')], max_length=16, verbose_name='inspection result')),
-                ('staff_total', models.PositiveIntegerField(default=0, verbose_name='staff total')),
-                ('staff_bachelor_plus', models.PositiveIntegerField(default=0, verbose_name="staff with a bachelor's degree or above")),
-                ('volunteers', models.PositiveIntegerField(default=0, verbose_name='volunteers')),
-                ('revenue', models.DecimalField(decimal_places=2, default=0, max_digits=16, verbose_name='revenue (yuan)')),
-                ('expenditure', models.DecimalField(decimal_places=2, default=0, max_digits=16, verbose_name='expenditure (yuan)')),
-                ('tax_paid', models.DecimalField(decimal_places=2, default=0, max_digits=16, verbose_name='tax paid (yuan)')),
-                ('net_assets', models.DecimalField(decimal_places=2, default=0, help_text='May be negative for an organization in deficit.', max_digits=16, verbose_name='net assets (yuan)')),
-                ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
-                ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='registry.annualreport')),
+                ("pgh_id", models.AutoField(primary_key=True, serialize=False)),
+                ("pgh_created_at", models.DateTimeField(auto_now_add=True)),
+                ("pgh_label", models.TextField(help_text="The event label.")),
+                ("id", models.BigIntegerField()),
+                (
+                    "year",
+                    models.PositiveSmallIntegerField(
+                        help_text="The year reported on.",
+                        validators=[django.core.validators.MinValueValidator(1990)],
+                        verbose_name="year",
+                    ),
+                ),
+                (
+                    "result",
+                    models.CharField(
+                        choices=[
+                            ("qualified", "qualified"),
+                            ("basic", "basically qualified"),
+                            ("unqualified", "unqualified"),
+                            ("not_inspected", "not inspected"),
+                        ],
+                        max_length=16,
+                        verbose_name="inspection result",
+                    ),
+                ),
+                ("staff_total", models.PositiveIntegerField(default=0, verbose_name="staff total")),
+                (
+                    "staff_bachelor_plus",
+                    models.PositiveIntegerField(
+                        default=0, verbose_name="staff with a bachelor's degree or above"
+                    ),
+                ),
+                ("volunteers", models.PositiveIntegerField(default=0, verbose_name="volunteers")),
+                (
+                    "revenue",
+                    models.DecimalField(
+                        decimal_places=2, default=0, max_digits=16, verbose_name="revenue (yuan)"
+                    ),
+                ),
+                (
+                    "expenditure",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=0,
+                        max_digits=16,
+                        verbose_name="expenditure (yuan)",
+                    ),
+                ),
+                (
+                    "tax_paid",
+                    models.DecimalField(
+                        decimal_places=2, default=0, max_digits=16, verbose_name="tax paid (yuan)"
+                    ),
+                ),
+                (
+                    "net_assets",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=0,
+                        help_text="May be negative for an organization in deficit.",
+                        max_digits=16,
+                        verbose_name="net assets (yuan)",
+                    ),
+                ),
+                (
+                    "pgh_context",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="pghistory.context",
+                    ),
+                ),
+                (
+                    "pgh_obj",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="events",
+                        to="registry.annualreport",
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='ClerkProfile',
+            name="ClerkProfile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='clerk_profile', to=settings.AUTH_USER_MODEL, verbose_name='user')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="clerk_profile",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="user",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'street clerk',
-                'verbose_name_plural': 'street clerks',
+                "verbose_name": "street clerk",
+                "verbose_name_plural": "street clerks",
             },
         ),
         migrations.CreateModel(
-            name='CommunityEvent',
+            name="CommunityEvent",
             fields=[
-                ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
-                ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
-                ('pgh_label', models.TextField(help_text='The event label.')),
-                ('id', models.BigIntegerField()),
-                ('name', models.CharField(max_length=50, verbose_name='name')),
-                ('code', models.CharField(blank=True, max_length=15, verbose_name='statistical code')),
-                ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
-                ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='registry.community')),
+                ("pgh_id", models.AutoField(primary_key=True, serialize=False)),
+                ("pgh_created_at", models.DateTimeField(auto_now_add=True)),
+                ("pgh_label", models.TextField(help_text="The event label.")),
+                ("id", models.BigIntegerField()),
+                ("name", models.CharField(max_length=50, verbose_name="name")),
+                (
+                    "code",
+                    models.CharField(blank=True, max_length=15, verbose_name="statistical code"),
+                ),
+                (
+                    "pgh_context",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="pghistory.context",
+                    ),
+                ),
+                (
+                    "pgh_obj",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="events",
+                        to="registry.community",
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='CommunityGroup',
+            name="CommunityGroup",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name_pinyin', models.CharField(blank=True, db_index=True, editable=False, max_length=600, verbose_name='pinyin')),
-                ('name_initials', models.CharField(blank=True, editable=False, max_length=200, verbose_name='pinyin initials')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('service_targets', models.JSONField(blank=True, default=list, help_text='Several may be chosen.', verbose_name='service targets')),
-                ('leader_name', models.CharField(help_text='Personal data: never published.', max_length=50, verbose_name='leader')),
-                ('leader_phone', models.CharField(help_text='Personal data: never published.', max_length=30, verbose_name="leader's phone")),
-                ('member_count', models.PositiveIntegerField(verbose_name='members')),
-                ('founded_on', models.DateField(blank=True, null=True, verbose_name='date founded')),
-                ('venue', models.CharField(blank=True, max_length=200, verbose_name='activity venue')),
-                ('guiding_unit', models.CharField(blank=True, help_text="The community residents' committee or a street hub organization.", max_length=100, verbose_name='guiding unit')),
-                ('status', models.CharField(choices=[('draft', 'draft'), ('submitted', 'submitted'), ('filed', 'filed'), ('returned', 'returned'), ('cancelled', 'cancelled')], default='draft', max_length=10, verbose_name='status')),
-                ('filing_number', models.CharField(blank=True, editable=False, max_length=30, null=True, unique=True, verbose_name='filing number')),
-                ('filed_on', models.DateField(blank=True, editable=False, null=True, verbose_name='filing date')),
-                ('return_reason', models.TextField(blank=True, editable=False, verbose_name='reason for return')),
-                ('cancelled_on', models.DateField(blank=True, editable=False, null=True, verbose_name='cancelled on')),
-                ('cancel_reason', models.TextField(blank=True, editable=False, verbose_name='reason for cancellation')),
-                ('upgrade_since', models.DateField(blank=True, null=True, verbose_name='in the capacity-upgrade plan since')),
-                ('version', models.PositiveIntegerField(default=1, editable=False, verbose_name='version')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('community', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='community_groups', to='registry.community', verbose_name='community')),
-                ('created_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by')),
-                ('category', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='community_groups', to='registry.filingcategory', verbose_name='category')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "name_pinyin",
+                    models.CharField(
+                        blank=True,
+                        db_index=True,
+                        editable=False,
+                        max_length=600,
+                        verbose_name="pinyin",
+                    ),
+                ),
+                (
+                    "name_initials",
+                    models.CharField(
+                        blank=True, editable=False, max_length=200, verbose_name="pinyin initials"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                (
+                    "service_targets",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="Several may be chosen.",
+                        verbose_name="service targets",
+                    ),
+                ),
+                (
+                    "leader_name",
+                    models.CharField(
+                        help_text="Personal data: never published.",
+                        max_length=50,
+                        verbose_name="leader",
+                    ),
+                ),
+                (
+                    "leader_phone",
+                    models.CharField(
+                        help_text="Personal data: never published.",
+                        max_length=30,
+                        verbose_name="leader's phone",
+                    ),
+                ),
+                ("member_count", models.PositiveIntegerField(verbose_name="members")),
+                (
+                    "founded_on",
+                    models.DateField(blank=True, null=True, verbose_name="date founded"),
+                ),
+                (
+                    "venue",
+                    models.CharField(blank=True, max_length=200, verbose_name="activity venue"),
+                ),
+                (
+                    "guiding_unit",
+                    models.CharField(
+                        blank=True,
+                        help_text="The community residents' committee or a street hub organization.",
+                        max_length=100,
+                        verbose_name="guiding unit",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "draft"),
+                            ("submitted", "submitted"),
+                            ("filed", "filed"),
+                            ("returned", "returned"),
+                            ("cancelled", "cancelled"),
+                        ],
+                        default="draft",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "filing_number",
+                    models.CharField(
+                        blank=True,
+                        editable=False,
+                        max_length=30,
+                        null=True,
+                        unique=True,
+                        verbose_name="filing number",
+                    ),
+                ),
+                (
+                    "filed_on",
+                    models.DateField(
+                        blank=True, editable=False, null=True, verbose_name="filing date"
+                    ),
+                ),
+                (
+                    "return_reason",
+                    models.TextField(blank=True, editable=False, verbose_name="reason for return"),
+                ),
+                (
+                    "cancelled_on",
+                    models.DateField(
+                        blank=True, editable=False, null=True, verbose_name="cancelled on"
+                    ),
+                ),
+                (
+                    "cancel_reason",
+                    models.TextField(
+                        blank=True, editable=False, verbose_name="reason for cancellation"
+                    ),
+                ),
+                (
+                    "upgrade_since",
+                    models.DateField(
+                        blank=True, null=True, verbose_name="in the capacity-upgrade plan since"
+                    ),
+                ),
+                (
+                    "version",
+                    models.PositiveIntegerField(default=1, editable=False, verbose_name="version"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "community",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="community_groups",
+                        to="registry.community",
+                        verbose_name="community",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="created by",
+                    ),
+                ),
+                (
+                    "category",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="community_groups",
+                        to="registry.filingcategory",
+                        verbose_name="category",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'community group',
-                'verbose_name_plural': 'community groups',
-                'ordering': ['street__code', 'name_pinyin'],
+                "verbose_name": "community group",
+                "verbose_name_plural": "community groups",
+                "ordering": ["street__code", "name_pinyin"],
             },
         ),
         migrations.CreateModel(
-            name='CreditRecordEvent',
+            name="CreditRecordEvent",
             fields=[
-                ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
-                ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
-                ('pgh_label', models.TextField(help_text='The event label.')),
-                ('id', models.BigIntegerField()),
-                ('kind', models.CharField(choices=[('abnormal', 'abnormal-activity list'), ('serious', 'serious violation and dishonesty list'), ('penalty', 'administrative penalty')], max_length=10, verbose_name='kind')),
-                ('reason', models.TextField(verbose_name='reason')),
-                ('decided_on', models.DateField(verbose_name='decision date')),
-                ('authority', models.CharField(default=registry.models.default_authority, max_length=100, verbose_name='deciding authority')),
-                ('removed_on', models.DateField(blank=True, null=True, verbose_name='removal date')),
-                ('removal_reason', models.TextField(blank=True, verbose_name='removal reason')),
-                ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
-                ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='registry.creditrecord')),
+                ("pgh_id", models.AutoField(primary_key=True, serialize=False)),
+                ("pgh_created_at", models.DateTimeField(auto_now_add=True)),
+                ("pgh_label", models.TextField(help_text="The event label.")),
+                ("id", models.BigIntegerField()),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("abnormal", "abnormal-activity list"),
+                            ("serious", "serious violation and dishonesty list"),
+                            ("penalty", "administrative penalty"),
+                        ],
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("reason", models.TextField(verbose_name="reason")),
+                ("decided_on", models.DateField(verbose_name="decision date")),
+                (
+                    "authority",
+                    models.CharField(
+                        default=registry.models.default_authority,
+                        max_length=100,
+                        verbose_name="deciding authority",
+                    ),
+                ),
+                (
+                    "removed_on",
+                    models.DateField(blank=True, null=True, verbose_name="removal date"),
+                ),
+                ("removal_reason", models.TextField(blank=True, verbose_name="removal reason")),
+                (
+                    "pgh_context",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="pghistory.context",
+                    ),
+                ),
+                (
+                    "pgh_obj",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="events",
+                        to="registry.creditrecord",
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='CommunityGroupEvent',
+            name="CommunityGroupEvent",
             fields=[
-                ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
-                ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
-                ('pgh_label', models.TextField(help_text='The event label.')),
-                ('id', models.BigIntegerField()),
-                ('name_pinyin', models.CharField(blank=True, editable=False, max_length=600, verbose_name='pinyin')),
-                ('name_initials', models.CharField(blank=True, editable=False, max_length=200, verbose_name='pinyin initials')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('service_targets', models.JSONField(blank=True, default=list, help_text='Several may be chosen.', verbose_name='service targets')),
-                ('leader_name', models.CharField(help_text='Personal data: never published.', max_length=50, verbose_name='leader')),
-                ('leader_phone', models.CharField(help_text='Personal data: never published.', max_length=30, verbose_name="leader's phone")),
-                ('member_count', models.PositiveIntegerField(verbose_name='members')),
-                ('founded_on', models.DateField(blank=True, null=True, verbose_name='date founded')),
-                ('venue', models.CharField(blank=True, max_length=200, verbose_name='activity venue')),
-                ('guiding_unit', models.CharField(blank=True, help_text="The community residents' committee or a street hub organization.", max_length=100, verbose_name='guiding unit')),
-                ('status', models.CharField(choices=[('draft', 'draft'), ('submitted', 'submitted'), ('filed', 'filed'), ('returned', 'returned'), ('cancelled', 'cancelled')], default='draft', max_length=10, verbose_name='status')),
-                ('filing_number', models.CharField(blank=True, editable=False, max_length=30, null=True, verbose_name='filing number')),
-                ('filed_on', models.DateField(blank=True, editable=False, null=True, verbose_name='filing date')),
-                ('return_reason', models.TextField(blank=True, editable=False, verbose_name='reason for return')),
-                ('cancelled_on', models.DateField(blank=True, editable=False, null=True, verbose_name='cancelled on')),
-                ('cancel_reason', models.TextField(blank=True, editable=False, verbose_name='reason for cancellation')),
-                ('upgrade_since', models.DateField(blank=True, null=True, verbose_name='in the capacity-upgrade plan since')),
-                ('version', models.PositiveIntegerField(default=1, editable=False, verbose_name='version')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('community', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='registry.community', verbose_name='community')),
-                ('created_by', models.ForeignKey(blank=True, db_constraint=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by')),
-                ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
-                ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='registry.communitygroup')),
-                ('category', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='registry.filingcategory', verbose_name='category')),
+                ("pgh_id", models.AutoField(primary_key=True, serialize=False)),
+                ("pgh_created_at", models.DateTimeField(auto_now_add=True)),
+                ("pgh_label", models.TextField(help_text="The event label.")),
+                ("id", models.BigIntegerField()),
+                (
+                    "name_pinyin",
+                    models.CharField(
+                        blank=True, editable=False, max_length=600, verbose_name="pinyin"
+                    ),
+                ),
+                (
+                    "name_initials",
+                    models.CharField(
+                        blank=True, editable=False, max_length=200, verbose_name="pinyin initials"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                (
+                    "service_targets",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="Several may be chosen.",
+                        verbose_name="service targets",
+                    ),
+                ),
+                (
+                    "leader_name",
+                    models.CharField(
+                        help_text="Personal data: never published.",
+                        max_length=50,
+                        verbose_name="leader",
+                    ),
+                ),
+                (
+                    "leader_phone",
+                    models.CharField(
+                        help_text="Personal data: never published.",
+                        max_length=30,
+                        verbose_name="leader's phone",
+                    ),
+                ),
+                ("member_count", models.PositiveIntegerField(verbose_name="members")),
+                (
+                    "founded_on",
+                    models.DateField(blank=True, null=True, verbose_name="date founded"),
+                ),
+                (
+                    "venue",
+                    models.CharField(blank=True, max_length=200, verbose_name="activity venue"),
+                ),
+                (
+                    "guiding_unit",
+                    models.CharField(
+                        blank=True,
+                        help_text="The community residents' committee or a street hub organization.",
+                        max_length=100,
+                        verbose_name="guiding unit",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "draft"),
+                            ("submitted", "submitted"),
+                            ("filed", "filed"),
+                            ("returned", "returned"),
+                            ("cancelled", "cancelled"),
+                        ],
+                        default="draft",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "filing_number",
+                    models.CharField(
+                        blank=True,
+                        editable=False,
+                        max_length=30,
+                        null=True,
+                        verbose_name="filing number",
+                    ),
+                ),
+                (
+                    "filed_on",
+                    models.DateField(
+                        blank=True, editable=False, null=True, verbose_name="filing date"
+                    ),
+                ),
+                (
+                    "return_reason",
+                    models.TextField(blank=True, editable=False, verbose_name="reason for return"),
+                ),
+                (
+                    "cancelled_on",
+                    models.DateField(
+                        blank=True, editable=False, null=True, verbose_name="cancelled on"
+                    ),
+                ),
+                (
+                    "cancel_reason",
+                    models.TextField(
+                        blank=True, editable=False, verbose_name="reason for cancellation"
+                    ),
+                ),
+                (
+                    "upgrade_since",
+                    models.DateField(
+                        blank=True, null=True, verbose_name="in the capacity-upgrade plan since"
+                    ),
+                ),
+                (
+                    "version",
+                    models.PositiveIntegerField(default=1, editable=False, verbose_name="version"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "community",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        related_query_name="+",
+                        to="registry.community",
+                        verbose_name="community",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        related_query_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="created by",
+                    ),
+                ),
+                (
+                    "pgh_context",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="pghistory.context",
+                    ),
+                ),
+                (
+                    "pgh_obj",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="events",
+                        to="registry.communitygroup",
+                    ),
+                ),
+                (
+                    "category",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        related_query_name="+",
+                        to="registry.filingcategory",
+                        verbose_name="category",
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='filingcategory',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "registry_filingcategoryevent" ("code", "id", "is_active", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "position") VALUES (NEW."code", NEW."id", NEW."is_active", NEW."name", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."position"); RETURN NULL;', hash='f011953d1e87c8502bc5e7e5a4730047e3e55a43', operation='INSERT', pgid='pgtrigger_insert_insert_ec8de', table='registry_filingcategory', when='AFTER')),
+            model_name="filingcategory",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "registry_filingcategoryevent" ("code", "id", "is_active", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "position") VALUES (NEW."code", NEW."id", NEW."is_active", NEW."name", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."position"); RETURN NULL;',
+                    hash="f011953d1e87c8502bc5e7e5a4730047e3e55a43",
+                    operation="INSERT",
+                    pgid="pgtrigger_insert_insert_ec8de",
+                    table="registry_filingcategory",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='filingcategory',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "registry_filingcategoryevent" ("code", "id", "is_active", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "position") VALUES (NEW."code", NEW."id", NEW."is_active", NEW."name", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."position"); RETURN NULL;', hash='83b2e547c1aef4090bf630d15751eabb746627ba', operation='UPDATE', pgid='pgtrigger_update_update_cf96a', table='registry_filingcategory', when='AFTER')),
+            model_name="filingcategory",
+            trigger=pgtrigger.compiler.Trigger(
+                name="update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition="WHEN (OLD.* IS DISTINCT FROM NEW.*)",
+                    func='INSERT INTO "registry_filingcategoryevent" ("code", "id", "is_active", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "position") VALUES (NEW."code", NEW."id", NEW."is_active", NEW."name", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."position"); RETURN NULL;',
+                    hash="83b2e547c1aef4090bf630d15751eabb746627ba",
+                    operation="UPDATE",
+                    pgid="pgtrigger_update_update_cf96a",
+                    table="registry_filingcategory",
+                    when="AFTER",
+                ),
+            ),
         ),
         migrations.AddField(
-            model_name='filingcategoryevent',
-            name='pgh_context',
-            field=models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context'),
+            model_name="filingcategoryevent",
+            name="pgh_context",
+            field=models.ForeignKey(
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="pghistory.context",
+            ),
         ),
         migrations.AddField(
-            model_name='filingcategoryevent',
-            name='pgh_obj',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='registry.filingcategory'),
+            model_name="filingcategoryevent",
+            name="pgh_obj",
+            field=models.ForeignKey(
+                db_constraint=False,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="events",
+                to="registry.filingcategory",
+            ),
         ),
         migrations.AddField(
-            model_name='creditrecordevent',
-            name='organization',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='registry.organization', verbose_name='organization'),
+            model_name="creditrecordevent",
+            name="organization",
+            field=models.ForeignKey(
+                db_constraint=False,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                related_query_name="+",
+                to="registry.organization",
+                verbose_name="organization",
+            ),
         ),
         migrations.AddField(
-            model_name='creditrecord',
-            name='organization',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='credit_records', to='registry.organization', verbose_name='organization'),
+            model_name="creditrecord",
+            name="organization",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="credit_records",
+                to="registry.organization",
+                verbose_name="organization",
+            ),
         ),
         migrations.AddField(
-            model_name='communitygroupevent',
-            name='registered_as',
-            field=models.ForeignKey(blank=True, db_constraint=False, help_text='The registered organization this group later became.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='registry.organization', verbose_name='registered as'),
+            model_name="communitygroupevent",
+            name="registered_as",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                help_text="The registered organization this group later became.",
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                related_query_name="+",
+                to="registry.organization",
+                verbose_name="registered as",
+            ),
         ),
         migrations.AddField(
-            model_name='communitygroupevent',
-            name='upgrade_partner',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='registry.organization', verbose_name='paired professional organization (1+1)'),
+            model_name="communitygroupevent",
+            name="upgrade_partner",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                related_query_name="+",
+                to="registry.organization",
+                verbose_name="paired professional organization (1+1)",
+            ),
         ),
         migrations.AddField(
-            model_name='communitygroup',
-            name='registered_as',
-            field=models.ForeignKey(blank=True, help_text='The registered organization this group later became.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='filed_predecessors', to='registry.organization', verbose_name='registered as'),
+            model_name="communitygroup",
+            name="registered_as",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="The registered organization this group later became.",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="filed_predecessors",
+                to="registry.organization",
+                verbose_name="registered as",
+            ),
         ),
         migrations.AddField(
-            model_name='communitygroup',
-            name='upgrade_partner',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='paired_groups', to='registry.organization', verbose_name='paired professional organization (1+1)'),
+            model_name="communitygroup",
+            name="upgrade_partner",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="paired_groups",
+                to="registry.organization",
+                verbose_name="paired professional organization (1+1)",
+            ),
         ),
         migrations.AddField(
-            model_name='annualreportevent',
-            name='organization',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='registry.organization', verbose_name='organization'),
+            model_name="annualreportevent",
+            name="organization",
+            field=models.ForeignKey(
+                db_constraint=False,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                related_query_name="+",
+                to="registry.organization",
+                verbose_name="organization",
+            ),
         ),
         migrations.AddField(
-            model_name='annualreport',
-            name='organization',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='annual_reports', to='registry.organization', verbose_name='organization'),
+            model_name="annualreport",
+            name="organization",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="annual_reports",
+                to="registry.organization",
+                verbose_name="organization",
+            ),
         ),
         migrations.AddField(
-            model_name='organizationevent',
-            name='pgh_context',
-            field=models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context'),
+            model_name="organizationevent",
+            name="pgh_context",
+            field=models.ForeignKey(
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="pghistory.context",
+            ),
         ),
         migrations.AddField(
-            model_name='organizationevent',
-            name='pgh_obj',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='registry.organization'),
+            model_name="organizationevent",
+            name="pgh_obj",
+            field=models.ForeignKey(
+                db_constraint=False,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="events",
+                to="registry.organization",
+            ),
         ),
         migrations.AddField(
-            model_name='organizationevent',
-            name='street',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='registry.street', verbose_name='street'),
+            model_name="organizationevent",
+            name="street",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                related_query_name="+",
+                to="registry.street",
+                verbose_name="street",
+            ),
         ),
         migrations.AddField(
-            model_name='organization',
-            name='street',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='organizations', to='registry.street', verbose_name='street'),
+            model_name="organization",
+            name="street",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="organizations",
+                to="registry.street",
+                verbose_name="street",
+            ),
         ),
         migrations.AddField(
-            model_name='filingsequence',
-            name='street',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='registry.street', verbose_name='street'),
+            model_name="filingsequence",
+            name="street",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                to="registry.street",
+                verbose_name="street",
+            ),
         ),
         migrations.AddField(
-            model_name='communitygroupevent',
-            name='street',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='registry.street', verbose_name='street'),
+            model_name="communitygroupevent",
+            name="street",
+            field=models.ForeignKey(
+                db_constraint=False,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                related_query_name="+",
+                to="registry.street",
+                verbose_name="street",
+            ),
         ),
         migrations.AddField(
-            model_name='communitygroup',
-            name='street',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='community_groups', to='registry.street', verbose_name='street'),
+            model_name="communitygroup",
+            name="street",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="community_groups",
+                to="registry.street",
+                verbose_name="street",
+            ),
         ),
         migrations.AddField(
-            model_name='communityevent',
-            name='street',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='registry.street', verbose_name='street'),
+            model_name="communityevent",
+            name="street",
+            field=models.ForeignKey(
+                db_constraint=False,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                related_query_name="+",
+                to="registry.street",
+                verbose_name="street",
+            ),
         ),
         migrations.AddField(
-            model_name='community',
-            name='street',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='communities', to='registry.street', verbose_name='street'),
+            model_name="community",
+            name="street",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="communities",
+                to="registry.street",
+                verbose_name="street",
+            ),
         ),
         migrations.AddField(
-            model_name='clerkprofile',
-            name='street',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='clerks', to='registry.street', verbose_name='street'),
+            model_name="clerkprofile",
+            name="street",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="clerks",
+                to="registry.street",
+                verbose_name="street",
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='street',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "registry_streetevent" ("abbreviation", "code", "id", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id") VALUES (NEW."abbreviation", NEW."code", NEW."id", NEW."name", _pgh_attach_context(), NOW(), \'insert\', NEW."id"); RETURN NULL;', hash='4fbe079a8940c77e1c3ca5a501d28f3215fe67df', operation='INSERT', pgid='pgtrigger_insert_insert_5abb1', table='registry_street', when='AFTER')),
+            model_name="street",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "registry_streetevent" ("abbreviation", "code", "id", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id") VALUES (NEW."abbreviation", NEW."code", NEW."id", NEW."name", _pgh_attach_context(), NOW(), \'insert\', NEW."id"); RETURN NULL;',
+                    hash="4fbe079a8940c77e1c3ca5a501d28f3215fe67df",
+                    operation="INSERT",
+                    pgid="pgtrigger_insert_insert_5abb1",
+                    table="registry_street",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='street',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "registry_streetevent" ("abbreviation", "code", "id", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id") VALUES (NEW."abbreviation", NEW."code", NEW."id", NEW."name", _pgh_attach_context(), NOW(), \'update\', NEW."id"); RETURN NULL;', hash='76044983400a0628273e25e9bcba680b38b30567', operation='UPDATE', pgid='pgtrigger_update_update_37af8', table='registry_street', when='AFTER')),
+            model_name="street",
+            trigger=pgtrigger.compiler.Trigger(
+                name="update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition="WHEN (OLD.* IS DISTINCT FROM NEW.*)",
+                    func='INSERT INTO "registry_streetevent" ("abbreviation", "code", "id", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id") VALUES (NEW."abbreviation", NEW."code", NEW."id", NEW."name", _pgh_attach_context(), NOW(), \'update\', NEW."id"); RETURN NULL;',
+                    hash="76044983400a0628273e25e9bcba680b38b30567",
+                    operation="UPDATE",
+                    pgid="pgtrigger_update_update_37af8",
+                    table="registry_street",
+                    when="AFTER",
+                ),
+            ),
         ),
         migrations.AddField(
-            model_name='streetevent',
-            name='pgh_context',
-            field=models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context'),
+            model_name="streetevent",
+            name="pgh_context",
+            field=models.ForeignKey(
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="pghistory.context",
+            ),
         ),
         migrations.AddField(
-            model_name='streetevent',
-            name='pgh_obj',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='registry.street'),
+            model_name="streetevent",
+            name="pgh_obj",
+            field=models.ForeignKey(
+                db_constraint=False,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="events",
+                to="registry.street",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='creditrecord',
-            constraint=models.CheckConstraint(condition=models.Q(('removed_on__isnull', True), ('removed_on__gte', models.F('decided_on')), _connector='OR'), name='creditrecord_removal_after_decision', violation_error_message='The removal date cannot be before the decision date.'),
+            model_name="creditrecord",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("removed_on__isnull", True),
+                    ("removed_on__gte", models.F("decided_on")),
+                    _connector="OR",
+                ),
+                name="creditrecord_removal_after_decision",
+                violation_error_message="The removal date cannot be before the decision date.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='creditrecord',
-            constraint=models.CheckConstraint(condition=models.Q(('removed_on__isnull', True), models.Q(('removal_reason', ''), _negated=True), _connector='OR'), name='creditrecord_removal_has_reason', violation_error_message='A removal needs its reason.'),
+            model_name="creditrecord",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("removed_on__isnull", True),
+                    models.Q(("removal_reason", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="creditrecord_removal_has_reason",
+                violation_error_message="A removal needs its reason.",
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='creditrecord',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "registry_creditrecordevent" ("authority", "decided_on", "id", "kind", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "reason", "removal_reason", "removed_on") VALUES (NEW."authority", NEW."decided_on", NEW."id", NEW."kind", NEW."organization_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."reason", NEW."removal_reason", NEW."removed_on"); RETURN NULL;', hash='3d5aa0aada27cf22e964722219ec91e20d3ec01f', operation='INSERT', pgid='pgtrigger_insert_insert_083d0', table='registry_creditrecord', when='AFTER')),
+            model_name="creditrecord",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "registry_creditrecordevent" ("authority", "decided_on", "id", "kind", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "reason", "removal_reason", "removed_on") VALUES (NEW."authority", NEW."decided_on", NEW."id", NEW."kind", NEW."organization_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."reason", NEW."removal_reason", NEW."removed_on"); RETURN NULL;',
+                    hash="3d5aa0aada27cf22e964722219ec91e20d3ec01f",
+                    operation="INSERT",
+                    pgid="pgtrigger_insert_insert_083d0",
+                    table="registry_creditrecord",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='creditrecord',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "registry_creditrecordevent" ("authority", "decided_on", "id", "kind", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "reason", "removal_reason", "removed_on") VALUES (NEW."authority", NEW."decided_on", NEW."id", NEW."kind", NEW."organization_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."reason", NEW."removal_reason", NEW."removed_on"); RETURN NULL;', hash='8f615f08a77f4845e2d6ed46989f8bde1abc9a50', operation='UPDATE', pgid='pgtrigger_update_update_42d11', table='registry_creditrecord', when='AFTER')),
+            model_name="creditrecord",
+            trigger=pgtrigger.compiler.Trigger(
+                name="update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition="WHEN (OLD.* IS DISTINCT FROM NEW.*)",
+                    func='INSERT INTO "registry_creditrecordevent" ("authority", "decided_on", "id", "kind", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "reason", "removal_reason", "removed_on") VALUES (NEW."authority", NEW."decided_on", NEW."id", NEW."kind", NEW."organization_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."reason", NEW."removal_reason", NEW."removed_on"); RETURN NULL;',
+                    hash="8f615f08a77f4845e2d6ed46989f8bde1abc9a50",
+                    operation="UPDATE",
+                    pgid="pgtrigger_update_update_42d11",
+                    table="registry_creditrecord",
+                    when="AFTER",
+                ),
+            ),
         ),
         migrations.AddConstraint(
-            model_name='annualreport',
-            constraint=models.UniqueConstraint(fields=('organization', 'year'), name='annualreport_unique_year', violation_error_message='This organization already has a report for that year.'),
+            model_name="annualreport",
+            constraint=models.UniqueConstraint(
+                fields=("organization", "year"),
+                name="annualreport_unique_year",
+                violation_error_message="This organization already has a report for that year.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='annualreport',
-            constraint=models.CheckConstraint(condition=models.Q(('revenue__gte', 0), ('expenditure__gte', 0), ('tax_paid__gte', 0)), name='annualreport_amounts_nonnegative', violation_error_message='Revenue, expenditure and tax paid cannot be negative.'),
+            model_name="annualreport",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("revenue__gte", 0), ("expenditure__gte", 0), ("tax_paid__gte", 0)
+                ),
+                name="annualreport_amounts_nonnegative",
+                violation_error_message="Revenue, expenditure and tax paid cannot be negative.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='annualreport',
-            constraint=models.CheckConstraint(condition=models.Q(('staff_bachelor_plus__lte', models.F('staff_total'))), name='annualreport_bachelor_within_staff', violation_error_message="Staff with a bachelor's degree or above cannot exceed the staff total."),
+            model_name="annualreport",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("staff_bachelor_plus__lte", models.F("staff_total"))),
+                name="annualreport_bachelor_within_staff",
+                violation_error_message="Staff with a bachelor's degree or above cannot exceed the staff total.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='annualreport',
-            constraint=models.CheckConstraint(condition=models.Q(('year__gte', 1990)), name='annualreport_year_plausible', violation_error_message='The year must be 1990 or later.'),
+            model_name="annualreport",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("year__gte", 1990)),
+                name="annualreport_year_plausible",
+                violation_error_message="The year must be 1990 or later.",
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='annualreport',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "registry_annualreportevent" ("expenditure", "id", "net_assets", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "result", "revenue", "staff_bachelor_plus", "staff_total", "tax_paid", "volunteers", "year") VALUES (NEW."expenditure", NEW."id", NEW."net_assets", NEW."organization_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."result", NEW."revenue", NEW."staff_bachelor_plus", NEW."staff_total", NEW."tax_paid", NEW."volunteers", NEW."year"); RETURN NULL;', hash='cdc4bafcaf1789221a808555792a1ee275ffb288', operation='INSERT', pgid='pgtrigger_insert_insert_ef5fb', table='registry_annualreport', when='AFTER')),
+            model_name="annualreport",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "registry_annualreportevent" ("expenditure", "id", "net_assets", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "result", "revenue", "staff_bachelor_plus", "staff_total", "tax_paid", "volunteers", "year") VALUES (NEW."expenditure", NEW."id", NEW."net_assets", NEW."organization_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."result", NEW."revenue", NEW."staff_bachelor_plus", NEW."staff_total", NEW."tax_paid", NEW."volunteers", NEW."year"); RETURN NULL;',
+                    hash="cdc4bafcaf1789221a808555792a1ee275ffb288",
+                    operation="INSERT",
+                    pgid="pgtrigger_insert_insert_ef5fb",
+                    table="registry_annualreport",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='annualreport',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "registry_annualreportevent" ("expenditure", "id", "net_assets", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "result", "revenue", "staff_bachelor_plus", "staff_total", "tax_paid", "volunteers", "year") VALUES (NEW."expenditure", NEW."id", NEW."net_assets", NEW."organization_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."result", NEW."revenue", NEW."staff_bachelor_plus", NEW."staff_total", NEW."tax_paid", NEW."volunteers", NEW."year"); RETURN NULL;', hash='674cc31b4a9516712b0765cc4aea44c1763d53d9', operation='UPDATE', pgid='pgtrigger_update_update_f5d58', table='registry_annualreport', when='AFTER')),
+            model_name="annualreport",
+            trigger=pgtrigger.compiler.Trigger(
+                name="update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition="WHEN (OLD.* IS DISTINCT FROM NEW.*)",
+                    func='INSERT INTO "registry_annualreportevent" ("expenditure", "id", "net_assets", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "result", "revenue", "staff_bachelor_plus", "staff_total", "tax_paid", "volunteers", "year") VALUES (NEW."expenditure", NEW."id", NEW."net_assets", NEW."organization_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."result", NEW."revenue", NEW."staff_bachelor_plus", NEW."staff_total", NEW."tax_paid", NEW."volunteers", NEW."year"); RETURN NULL;',
+                    hash="674cc31b4a9516712b0765cc4aea44c1763d53d9",
+                    operation="UPDATE",
+                    pgid="pgtrigger_update_update_f5d58",
+                    table="registry_annualreport",
+                    when="AFTER",
+                ),
+            ),
         ),
         migrations.AddIndex(
-            model_name='organization',
-            index=models.Index(fields=['status', 'org_type'], name='organization_status_type'),
+            model_name="organization",
+            index=models.Index(fields=["status", "org_type"], name="organization_status_type"),
         ),
         migrations.AddIndex(
-            model_name='organization',
-            index=django.contrib.postgres.indexes.GinIndex(fields=['name'], name='organization_name_trgm', opclasses=['gin_trgm_ops']),
+            model_name="organization",
+            index=django.contrib.postgres.indexes.GinIndex(
+                fields=["name"], name="organization_name_trgm", opclasses=["gin_trgm_ops"]
+            ),
         ),
         migrations.AddConstraint(
-            model_name='organization',
-            constraint=models.UniqueConstraint(fields=('credit_code',), name='organization_unique_credit_code', violation_error_message='Another organization already has this credit code.'),
+            model_name="organization",
+            constraint=models.UniqueConstraint(
+                fields=("credit_code",),
+                name="organization_unique_credit_code",
+                violation_error_message="Another organization already has this credit code.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='organization',
-            constraint=models.CheckConstraint(condition=models.Q(('credit_code__regex', '^5[0-9A-HJ-NP-RTUWXY]{17}$')), name='organization_credit_code_format', violation_error_message='The credit code must be 18 characters beginning with 5.'),
+            model_name="organization",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("credit_code__regex", "^5[0-9A-HJ-NP-RTUWXY]{17}$")),
+                name="organization_credit_code_format",
+                violation_error_message="The credit code must be 18 characters beginning with 5.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='organization',
-            constraint=models.CheckConstraint(condition=models.Q(('org_type', django.db.models.functions.text.Substr('credit_code', 2, 1))), name='organization_type_matches_code', violation_error_message="The credit code's second character does not agree with the organization type."),
+            model_name="organization",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("org_type", django.db.models.functions.text.Substr("credit_code", 2, 1))
+                ),
+                name="organization_type_matches_code",
+                violation_error_message="The credit code's second character does not agree with the organization type.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='organization',
-            constraint=models.CheckConstraint(condition=models.Q(('registered_funds__gte', 0)), name='organization_funds_nonnegative', violation_error_message='Registered funds cannot be negative.'),
+            model_name="organization",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("registered_funds__gte", 0)),
+                name="organization_funds_nonnegative",
+                violation_error_message="Registered funds cannot be negative.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='organization',
-            constraint=models.CheckConstraint(condition=models.Q(('status', 'active'), models.Q(('status_changed_on__isnull', False), models.Q(('status_reason', ''), _negated=True)), _connector='OR'), name='organization_status_change_dated', violation_error_message='A deregistered or revoked organization needs the date and the reason.'),
+            model_name="organization",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("status", "active"),
+                    models.Q(
+                        ("status_changed_on__isnull", False),
+                        models.Q(("status_reason", ""), _negated=True),
+                    ),
+                    _connector="OR",
+                ),
+                name="organization_status_change_dated",
+                violation_error_message="A deregistered or revoked organization needs the date and the reason.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='organization',
-            constraint=models.CheckConstraint(condition=models.Q(('grade_expires_on__isnull', True), ('grade_awarded_on__isnull', True), ('grade_expires_on__gt', models.F('grade_awarded_on')), _connector='OR'), name='organization_grade_expiry_after_award', violation_error_message='The grade must expire after the date it was awarded.'),
+            model_name="organization",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("grade_expires_on__isnull", True),
+                    ("grade_awarded_on__isnull", True),
+                    ("grade_expires_on__gt", models.F("grade_awarded_on")),
+                    _connector="OR",
+                ),
+                name="organization_grade_expiry_after_award",
+                violation_error_message="The grade must expire after the date it was awarded.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='organization',
-            constraint=models.CheckConstraint(condition=models.Q(('grade', ''), ('grade_awarded_on__isnull', False), _connector='OR'), name='organization_grade_dated', violation_error_message='An evaluation grade needs the date it was awarded.'),
+            model_name="organization",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("grade", ""), ("grade_awarded_on__isnull", False), _connector="OR"
+                ),
+                name="organization_grade_dated",
+                violation_error_message="An evaluation grade needs the date it was awarded.",
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='organization',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "registry_organizationevent" ("business_scope", "contact_phone", "credit_code", "domicile", "field", "grade", "grade_awarded_on", "grade_expires_on", "id", "legal_representative", "name", "name_initials", "name_pinyin", "org_type", "party_form", "party_founded_on", "party_members", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "priority_category", "registered_funds", "registered_on", "registration_authority", "status", "status_changed_on", "status_reason", "street_id", "supervisory_unit") VALUES (NEW."business_scope", NEW."contact_phone", NEW."credit_code", NEW."domicile", NEW."field", NEW."grade", NEW."grade_awarded_on", NEW."grade_expires_on", NEW."id", NEW."legal_representative", NEW."name", NEW."name_initials", NEW."name_pinyin", NEW."org_type", NEW."party_form", NEW."party_founded_on", NEW."party_members", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."priority_category", NEW."registered_funds", NEW."registered_on", NEW."registration_authority", NEW."status", NEW."status_changed_on", NEW."status_reason", NEW."street_id", NEW."supervisory_unit"); RETURN NULL;', hash='2658ceaa5991169fc5f05f13e7885f4ac4f05581', operation='INSERT', pgid='pgtrigger_insert_insert_47d51', table='registry_organization', when='AFTER')),
+            model_name="organization",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "registry_organizationevent" ("business_scope", "contact_phone", "credit_code", "domicile", "field", "grade", "grade_awarded_on", "grade_expires_on", "id", "legal_representative", "name", "name_initials", "name_pinyin", "org_type", "party_form", "party_founded_on", "party_members", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "priority_category", "registered_funds", "registered_on", "registration_authority", "status", "status_changed_on", "status_reason", "street_id", "supervisory_unit") VALUES (NEW."business_scope", NEW."contact_phone", NEW."credit_code", NEW."domicile", NEW."field", NEW."grade", NEW."grade_awarded_on", NEW."grade_expires_on", NEW."id", NEW."legal_representative", NEW."name", NEW."name_initials", NEW."name_pinyin", NEW."org_type", NEW."party_form", NEW."party_founded_on", NEW."party_members", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."priority_category", NEW."registered_funds", NEW."registered_on", NEW."registration_authority", NEW."status", NEW."status_changed_on", NEW."status_reason", NEW."street_id", NEW."supervisory_unit"); RETURN NULL;',
+                    hash="2658ceaa5991169fc5f05f13e7885f4ac4f05581",
+                    operation="INSERT",
+                    pgid="pgtrigger_insert_insert_47d51",
+                    table="registry_organization",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='organization',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "registry_organizationevent" ("business_scope", "contact_phone", "credit_code", "domicile", "field", "grade", "grade_awarded_on", "grade_expires_on", "id", "legal_representative", "name", "name_initials", "name_pinyin", "org_type", "party_form", "party_founded_on", "party_members", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "priority_category", "registered_funds", "registered_on", "registration_authority", "status", "status_changed_on", "status_reason", "street_id", "supervisory_unit") VALUES (NEW."business_scope", NEW."contact_phone", NEW."credit_code", NEW."domicile", NEW."field", NEW."grade", NEW."grade_awarded_on", NEW."grade_expires_on", NEW."id", NEW."legal_representative", NEW."name", NEW."name_initials", NEW."name_pinyin", NEW."org_type", NEW."party_form", NEW."party_founded_on", NEW."party_members", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."priority_category", NEW."registered_funds", NEW."registered_on", NEW."registration_authority", NEW."status", NEW."status_changed_on", NEW."status_reason", NEW."street_id", NEW."supervisory_unit"); RETURN NULL;', hash='2dfb6571f733f16290137128c9fec8817cc15340', operation='UPDATE', pgid='pgtrigger_update_update_6896c', table='registry_organization', when='AFTER')),
+            model_name="organization",
+            trigger=pgtrigger.compiler.Trigger(
+                name="update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition="WHEN (OLD.* IS DISTINCT FROM NEW.*)",
+                    func='INSERT INTO "registry_organizationevent" ("business_scope", "contact_phone", "credit_code", "domicile", "field", "grade", "grade_awarded_on", "grade_expires_on", "id", "legal_representative", "name", "name_initials", "name_pinyin", "org_type", "party_form", "party_founded_on", "party_members", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "priority_category", "registered_funds", "registered_on", "registration_authority", "status", "status_changed_on", "status_reason", "street_id", "supervisory_unit") VALUES (NEW."business_scope", NEW."contact_phone", NEW."credit_code", NEW."domicile", NEW."field", NEW."grade", NEW."grade_awarded_on", NEW."grade_expires_on", NEW."id", NEW."legal_representative", NEW."name", NEW."name_initials", NEW."name_pinyin", NEW."org_type", NEW."party_form", NEW."party_founded_on", NEW."party_members", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."priority_category", NEW."registered_funds", NEW."registered_on", NEW."registration_authority", NEW."status", NEW."status_changed_on", NEW."status_reason", NEW."street_id", NEW."supervisory_unit"); RETURN NULL;',
+                    hash="2dfb6571f733f16290137128c9fec8817cc15340",
+                    operation="UPDATE",
+                    pgid="pgtrigger_update_update_6896c",
+                    table="registry_organization",
+                    when="AFTER",
+                ),
+            ),
         ),
         migrations.AddConstraint(
-            model_name='filingsequence',
-            constraint=models.UniqueConstraint(fields=('street', 'year'), name='filingsequence_street_year'),
+            model_name="filingsequence",
+            constraint=models.UniqueConstraint(
+                fields=("street", "year"), name="filingsequence_street_year"
+            ),
         ),
         migrations.AddIndex(
-            model_name='communitygroup',
-            index=models.Index(fields=['street', 'status'], name='communitygroup_street_status'),
+            model_name="communitygroup",
+            index=models.Index(fields=["street", "status"], name="communitygroup_street_status"),
         ),
         migrations.AddIndex(
-            model_name='communitygroup',
-            index=django.contrib.postgres.indexes.GinIndex(fields=['name'], name='communitygroup_name_trgm', opclasses=['gin_trgm_ops']),
+            model_name="communitygroup",
+            index=django.contrib.postgres.indexes.GinIndex(
+                fields=["name"], name="communitygroup_name_trgm", opclasses=["gin_trgm_ops"]
+            ),
         ),
         migrations.AddConstraint(
-            model_name='communitygroup',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'cancelled'), _negated=True), fields=('street', 'name'), name='communitygroup_unique_active_name', violation_error_message='An active group of this street already has this name.'),
+            model_name="communitygroup",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "cancelled"), _negated=True),
+                fields=("street", "name"),
+                name="communitygroup_unique_active_name",
+                violation_error_message="An active group of this street already has this name.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='communitygroup',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status__in', ('filed', 'cancelled')), ('filing_number__isnull', False), ('filed_on__isnull', False)), models.Q(models.Q(('status__in', ('filed', 'cancelled')), _negated=True), ('filing_number__isnull', True)), _connector='OR'), name='communitygroup_number_iff_filed', violation_error_message='Only filed groups carry a filing number and date.'),
+            model_name="communitygroup",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("status__in", ("filed", "cancelled")),
+                        ("filing_number__isnull", False),
+                        ("filed_on__isnull", False),
+                    ),
+                    models.Q(
+                        models.Q(("status__in", ("filed", "cancelled")), _negated=True),
+                        ("filing_number__isnull", True),
+                    ),
+                    _connector="OR",
+                ),
+                name="communitygroup_number_iff_filed",
+                violation_error_message="Only filed groups carry a filing number and date.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='communitygroup',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'returned'), _negated=True), models.Q(('return_reason', ''), _negated=True), _connector='OR'), name='communitygroup_return_has_reason', violation_error_message='A returned filing needs the reason.'),
+            model_name="communitygroup",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "returned"), _negated=True),
+                    models.Q(("return_reason", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="communitygroup_return_has_reason",
+                violation_error_message="A returned filing needs the reason.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='communitygroup',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'cancelled'), _negated=True), models.Q(('cancelled_on__isnull', False), models.Q(('cancel_reason', ''), _negated=True)), _connector='OR'), name='communitygroup_cancel_dated', violation_error_message='A cancellation needs its date and reason.'),
+            model_name="communitygroup",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "cancelled"), _negated=True),
+                    models.Q(
+                        ("cancelled_on__isnull", False),
+                        models.Q(("cancel_reason", ""), _negated=True),
+                    ),
+                    _connector="OR",
+                ),
+                name="communitygroup_cancel_dated",
+                violation_error_message="A cancellation needs its date and reason.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='communitygroup',
-            constraint=models.CheckConstraint(condition=models.Q(('service_targets__contained_by', ['elderly', 'children', 'disabled', 'hardship', 'women', 'residents'])), name='communitygroup_known_targets', violation_error_message='Unknown service target.'),
+            model_name="communitygroup",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "service_targets__contained_by",
+                        ["elderly", "children", "disabled", "hardship", "women", "residents"],
+                    )
+                ),
+                name="communitygroup_known_targets",
+                violation_error_message="Unknown service target.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='communitygroup',
-            constraint=models.CheckConstraint(condition=models.Q(('upgrade_partner__isnull', True), ('upgrade_since__isnull', False), _connector='OR'), name='communitygroup_partner_in_plan', violation_error_message='A paired organization needs the date the group joined the upgrade plan.'),
+            model_name="communitygroup",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("upgrade_partner__isnull", True),
+                    ("upgrade_since__isnull", False),
+                    _connector="OR",
+                ),
+                name="communitygroup_partner_in_plan",
+                violation_error_message="A paired organization needs the date the group joined the upgrade plan.",
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='communitygroup',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "registry_communitygroupevent" ("cancel_reason", "cancelled_on", "category_id", "community_id", "created_at", "created_by_id", "filed_on", "filing_number", "founded_on", "guiding_unit", "id", "leader_name", "leader_phone", "member_count", "name", "name_initials", "name_pinyin", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "registered_as_id", "return_reason", "service_targets", "status", "street_id", "updated_at", "upgrade_partner_id", "upgrade_since", "venue", "version") VALUES (NEW."cancel_reason", NEW."cancelled_on", NEW."category_id", NEW."community_id", NEW."created_at", NEW."created_by_id", NEW."filed_on", NEW."filing_number", NEW."founded_on", NEW."guiding_unit", NEW."id", NEW."leader_name", NEW."leader_phone", NEW."member_count", NEW."name", NEW."name_initials", NEW."name_pinyin", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."registered_as_id", NEW."return_reason", NEW."service_targets", NEW."status", NEW."street_id", NEW."updated_at", NEW."upgrade_partner_id", NEW."upgrade_since", NEW."venue", NEW."version"); RETURN NULL;', hash='2647cd934a1cd44dfd19777a7e75126e768d4121', operation='INSERT', pgid='pgtrigger_insert_insert_4fd93', table='registry_communitygroup', when='AFTER')),
+            model_name="communitygroup",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "registry_communitygroupevent" ("cancel_reason", "cancelled_on", "category_id", "community_id", "created_at", "created_by_id", "filed_on", "filing_number", "founded_on", "guiding_unit", "id", "leader_name", "leader_phone", "member_count", "name", "name_initials", "name_pinyin", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "registered_as_id", "return_reason", "service_targets", "status", "street_id", "updated_at", "upgrade_partner_id", "upgrade_since", "venue", "version") VALUES (NEW."cancel_reason", NEW."cancelled_on", NEW."category_id", NEW."community_id", NEW."created_at", NEW."created_by_id", NEW."filed_on", NEW."filing_number", NEW."founded_on", NEW."guiding_unit", NEW."id", NEW."leader_name", NEW."leader_phone", NEW."member_count", NEW."name", NEW."name_initials", NEW."name_pinyin", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."registered_as_id", NEW."return_reason", NEW."service_targets", NEW."status", NEW."street_id", NEW."updated_at", NEW."upgrade_partner_id", NEW."upgrade_since", NEW."venue", NEW."version"); RETURN NULL;',
+                    hash="2647cd934a1cd44dfd19777a7e75126e768d4121",
+                    operation="INSERT",
+                    pgid="pgtrigger_insert_insert_4fd93",
+                    table="registry_communitygroup",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='communitygroup',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "registry_communitygroupevent" ("cancel_reason", "cancelled_on", "category_id", "community_id", "created_at", "created_by_id", "filed_on", "filing_number", "founded_on", "guiding_unit", "id", "leader_name", "leader_phone", "member_count", "name", "name_initials", "name_pinyin", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "registered_as_id", "return_reason", "service_targets", "status", "street_id", "updated_at", "upgrade_partner_id", "upgrade_since", "venue", "version") VALUES (NEW."cancel_reason", NEW."cancelled_on", NEW."category_id", NEW."community_id", NEW."created_at", NEW."created_by_id", NEW."filed_on", NEW."filing_number", NEW."founded_on", NEW."guiding_unit", NEW."id", NEW."leader_name", NEW."leader_phone", NEW."member_count", NEW."name", NEW."name_initials", NEW."name_pinyin", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."registered_as_id", NEW."return_reason", NEW."service_targets", NEW."status", NEW."street_id", NEW."updated_at", NEW."upgrade_partner_id", NEW."upgrade_since", NEW."venue", NEW."version"); RETURN NULL;', hash='ba16880ce99dda4d16dbe88c9c6ce2edd25136bc', operation='UPDATE', pgid='pgtrigger_update_update_ad6ff', table='registry_communitygroup', when='AFTER')),
+            model_name="communitygroup",
+            trigger=pgtrigger.compiler.Trigger(
+                name="update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition="WHEN (OLD.* IS DISTINCT FROM NEW.*)",
+                    func='INSERT INTO "registry_communitygroupevent" ("cancel_reason", "cancelled_on", "category_id", "community_id", "created_at", "created_by_id", "filed_on", "filing_number", "founded_on", "guiding_unit", "id", "leader_name", "leader_phone", "member_count", "name", "name_initials", "name_pinyin", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "registered_as_id", "return_reason", "service_targets", "status", "street_id", "updated_at", "upgrade_partner_id", "upgrade_since", "venue", "version") VALUES (NEW."cancel_reason", NEW."cancelled_on", NEW."category_id", NEW."community_id", NEW."created_at", NEW."created_by_id", NEW."filed_on", NEW."filing_number", NEW."founded_on", NEW."guiding_unit", NEW."id", NEW."leader_name", NEW."leader_phone", NEW."member_count", NEW."name", NEW."name_initials", NEW."name_pinyin", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."registered_as_id", NEW."return_reason", NEW."service_targets", NEW."status", NEW."street_id", NEW."updated_at", NEW."upgrade_partner_id", NEW."upgrade_since", NEW."venue", NEW."version"); RETURN NULL;',
+                    hash="ba16880ce99dda4d16dbe88c9c6ce2edd25136bc",
+                    operation="UPDATE",
+                    pgid="pgtrigger_update_update_ad6ff",
+                    table="registry_communitygroup",
+                    when="AFTER",
+                ),
+            ),
         ),
         migrations.AddConstraint(
-            model_name='community',
-            constraint=models.UniqueConstraint(fields=('street', 'name'), name='community_unique_name_in_street', violation_error_message='This street already has a community of that name.'),
+            model_name="community",
+            constraint=models.UniqueConstraint(
+                fields=("street", "name"),
+                name="community_unique_name_in_street",
+                violation_error_message="This street already has a community of that name.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='community',
-            constraint=models.UniqueConstraint(fields=('id', 'street'), name='community_id_street'),
+            model_name="community",
+            constraint=models.UniqueConstraint(fields=("id", "street"), name="community_id_street"),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='community',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "registry_communityevent" ("code", "id", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "street_id") VALUES (NEW."code", NEW."id", NEW."name", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."street_id"); RETURN NULL;', hash='1253dda28f985ab1cfaa808df1b8fa5b01484c3c', operation='INSERT', pgid='pgtrigger_insert_insert_c64b7', table='registry_community', when='AFTER')),
+            model_name="community",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "registry_communityevent" ("code", "id", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "street_id") VALUES (NEW."code", NEW."id", NEW."name", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."street_id"); RETURN NULL;',
+                    hash="1253dda28f985ab1cfaa808df1b8fa5b01484c3c",
+                    operation="INSERT",
+                    pgid="pgtrigger_insert_insert_c64b7",
+                    table="registry_community",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='community',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "registry_communityevent" ("code", "id", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "street_id") VALUES (NEW."code", NEW."id", NEW."name", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."street_id"); RETURN NULL;', hash='0777e0508bdcf73af1f0dc6eedbe970f46b2ff40', operation='UPDATE', pgid='pgtrigger_update_update_3c028', table='registry_community', when='AFTER')),
+            model_name="community",
+            trigger=pgtrigger.compiler.Trigger(
+                name="update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition="WHEN (OLD.* IS DISTINCT FROM NEW.*)",
+                    func='INSERT INTO "registry_communityevent" ("code", "id", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "street_id") VALUES (NEW."code", NEW."id", NEW."name", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."street_id"); RETURN NULL;',
+                    hash="0777e0508bdcf73af1f0dc6eedbe970f46b2ff40",
+                    operation="UPDATE",
+                    pgid="pgtrigger_update_update_3c028",
+                    table="registry_community",
+                    when="AFTER",
+                ),
+            ),
         ),
     ]

@@ -1,0 +1,150 @@
+"""The filing workflow of community groups: draft -> submitted -> filed, or returned
+(corrected and resubmitted); a filed group may later be cancelled.
+
+Every transition locks the row (SELECT ... FOR UPDATE), checks the state it starts from,
+bumps ``version`` (so an edit form opened before the transition is refused) and is
+recorded by the history triggers with the acting user. Callers check *who* may act
+(``hepingorgs.access``); this module checks *whether* the filing may make the move.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from registry.models import CommunityGroup, FilingSequence, FilingStatus
+
+# Fields a filing must have before it can be submitted (the model allows drafts without).
+REQUIRED_FOR_SUBMISSION = ("name", "community_id", "category_id", "leader_name", "leader_phone")
+
+
+def format_filing_number(street, year, serial):
+    """Readable, sortable and unique: street abbreviation, year, serial, e.g. QYC-2026-0007."""
+    return f"{street.abbreviation}-{year}-{serial:04d}"
+
+
+def next_filing_number(street, year):
+    """Take the next number of ``street`` in ``year``.
+
+    One statement that inserts or increments the counter row: concurrent callers queue
+    on its row lock, so no two get the same number; a rolled-back acceptance rolls the
+    counter back with it, so no number is ever handed out twice.
+    """
+    table = FilingSequence._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {table} (street_id, year, last) VALUES (%s, %s, 1)
+            ON CONFLICT (street_id, year) DO UPDATE SET last = {table}.last + 1
+            RETURNING last
+            """,
+            [street.pk, year],
+        )
+        serial = cursor.fetchone()[0]
+    return format_filing_number(street, year, serial)
+
+
+class TransitionError(ValidationError):
+    """A move the filing's current state does not allow; the message says why."""
+
+
+def _locked(group):
+    return (
+        CommunityGroup.objects.select_for_update(of=("self",))
+        .select_related("street")
+        .get(pk=group.pk)
+    )
+
+
+def _require(group, *statuses, message):
+    if group.status not in statuses:
+        raise TransitionError(message % {"status": group.get_status_display()})
+
+
+def _save(group, fields):
+    group.version = F("version") + 1
+    group.save(update_fields=[*fields, "version", "updated_at"])
+    group.refresh_from_db()
+    return group
+
+
+def missing_for_submission(group):
+    labels = {
+        "name": _("name"),
+        "community_id": _("community"),
+        "category_id": _("category"),
+        "leader_name": _("leader"),
+        "leader_phone": _("leader's phone"),
+    }
+    return [labels[f] for f in REQUIRED_FOR_SUBMISSION if not getattr(group, f)]
+
+
+@transaction.atomic
+def submit(group):
+    group = _locked(group)
+    _require(
+        group,
+        FilingStatus.DRAFT,
+        FilingStatus.RETURNED,
+        message=_("Only a draft or a returned filing can be submitted; this one is %(status)s."),
+    )
+    missing = missing_for_submission(group)
+    if missing:
+        raise TransitionError(
+            _("Fill in before submitting: %(fields)s.") % {"fields": "、".join(missing)}
+        )
+    group.status = FilingStatus.SUBMITTED
+    return _save(group, ["status"])
+
+
+@transaction.atomic
+def accept(group, on=None):
+    group = _locked(group)
+    _require(
+        group,
+        FilingStatus.SUBMITTED,
+        message=_("Only a submitted filing can be accepted; this one is %(status)s."),
+    )
+    on = on or timezone.localdate()
+    group.filing_number = next_filing_number(group.street, on.year)
+    group.filed_on = on
+    group.status = FilingStatus.FILED
+    group.return_reason = ""
+    return _save(group, ["status", "filing_number", "filed_on", "return_reason"])
+
+
+@transaction.atomic
+def return_for_correction(group, reason):
+    reason = (reason or "").strip()
+    if not reason:
+        raise TransitionError(_("Say why the filing is returned, so the clerk can correct it."))
+    group = _locked(group)
+    _require(
+        group,
+        FilingStatus.SUBMITTED,
+        message=_("Only a submitted filing can be returned; this one is %(status)s."),
+    )
+    group.status = FilingStatus.RETURNED
+    group.return_reason = reason
+    return _save(group, ["status", "return_reason"])
+
+
+@transaction.atomic
+def cancel(group, reason, on=None):
+    reason = (reason or "").strip()
+    if not reason:
+        raise TransitionError(_("A cancellation needs its reason."))
+    group = _locked(group)
+    _require(
+        group,
+        FilingStatus.FILED,
+        message=_("Only a filed group can be cancelled; this one is %(status)s."),
+    )
+    on = on or timezone.localdate()
+    if group.filed_on and on < group.filed_on:
+        raise TransitionError(_("The cancellation date cannot be before the filing date."))
+    group.status = FilingStatus.CANCELLED
+    group.cancelled_on = on
+    group.cancel_reason = reason
+    return _save(group, ["status", "cancelled_on", "cancel_reason"])
