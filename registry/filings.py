@@ -15,8 +15,16 @@ from django.utils.translation import gettext as _
 
 from registry.models import CommunityGroup, FilingSequence, FilingStatus
 
-# Fields a filing must have before it can be submitted (the model allows drafts without).
-REQUIRED_FOR_SUBMISSION = ("name", "community_id", "category_id", "leader_name", "leader_phone")
+# Fields a filing must have before it can be submitted (a draft may be saved without).
+REQUIRED_FOR_SUBMISSION = (
+    "name",
+    "community",
+    "category",
+    "leader_name",
+    "leader_phone",
+    "member_count",
+    "service_targets",
+)
 
 
 def format_filing_number(street, year, serial):
@@ -70,14 +78,13 @@ def _save(group, fields):
 
 
 def missing_for_submission(group):
-    labels = {
-        "name": _("name"),
-        "community_id": _("community"),
-        "category_id": _("category"),
-        "leader_name": _("leader"),
-        "leader_phone": _("leader's phone"),
-    }
-    return [labels[f] for f in REQUIRED_FOR_SUBMISSION if not getattr(group, f)]
+    """Verbose names of the required fields that ``group`` leaves empty."""
+    missing = []
+    for name in REQUIRED_FOR_SUBMISSION:
+        field = CommunityGroup._meta.get_field(name)
+        if field.value_from_object(group) in (None, "", []):
+            missing.append(str(field.verbose_name))
+    return missing
 
 
 @transaction.atomic

@@ -539,6 +539,8 @@ class CommunityGroup(PinyinMixin):
         on_delete=models.PROTECT,
         related_name="community_groups",
         verbose_name=_("category"),
+        null=True,
+        blank=True,
     )
     service_targets = models.JSONField(
         _("service targets"),
@@ -546,13 +548,17 @@ class CommunityGroup(PinyinMixin):
         blank=True,
         help_text=_("Several may be chosen."),
     )
+    # A draft may be saved incomplete; the constraint below requires these from submission on.
     leader_name = models.CharField(
-        _("leader"), max_length=50, help_text=_("Personal data: never published.")
+        _("leader"), max_length=50, blank=True, help_text=_("Personal data: never published.")
     )
     leader_phone = models.CharField(
-        _("leader's phone"), max_length=30, help_text=_("Personal data: never published.")
+        _("leader's phone"),
+        max_length=30,
+        blank=True,
+        help_text=_("Personal data: never published."),
     )
-    member_count = models.PositiveIntegerField(_("members"))
+    member_count = models.PositiveIntegerField(_("members"), null=True, blank=True)
     founded_on = models.DateField(_("date founded"), null=True, blank=True)
     venue = models.CharField(_("activity venue"), max_length=200, blank=True)
     guiding_unit = models.CharField(
@@ -622,6 +628,20 @@ class CommunityGroup(PinyinMixin):
                 | (~Q(status__in=NUMBERED_STATUSES) & Q(filing_number__isnull=True)),
                 name="communitygroup_number_iff_filed",
                 violation_error_message=_("Only filed groups carry a filing number and date."),
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=EDITABLE_STATUSES)
+                | (
+                    Q(category__isnull=False)
+                    & ~Q(leader_name="")
+                    & ~Q(leader_phone="")
+                    & Q(member_count__isnull=False)
+                ),
+                name="communitygroup_complete_when_submitted",
+                violation_error_message=_(
+                    "A submitted or filed group needs its category, leader, leader's phone and "
+                    "member count."
+                ),
             ),
             models.CheckConstraint(
                 condition=~Q(status=FilingStatus.RETURNED) | ~Q(return_reason=""),

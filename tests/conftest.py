@@ -24,6 +24,12 @@ PASSWORD = "a-long-test-password-1"
 _serial = itertools.count(1)
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # The production hasher takes ~0.3 s per password by design; tests make hundreds.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def make_user(username, role=None, street=None, **extra):
     user = User.objects.create_user(username, password=PASSWORD, **extra)
     if role:

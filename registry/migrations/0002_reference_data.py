@@ -52,7 +52,7 @@ class Migration(migrations.Migration):
             sql=(
                 "ALTER TABLE registry_communitygroup ADD CONSTRAINT "
                 "communitygroup_community_in_street FOREIGN KEY (community_id, street_id) "
-                "REFERENCES registry_community (id, street_id) DEFERRABLE INITIALLY DEFERRED"
+                "REFERENCES registry_community (id, street_id)"
             ),
             reverse_sql=(
                 "ALTER TABLE registry_communitygroup DROP CONSTRAINT "

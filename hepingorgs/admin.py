@@ -1,0 +1,67 @@
+"""Admin pieces every app uses: rows that are never deleted, and the change history that
+django-pghistory records, shown on each record's History page."""
+
+from django.contrib.admin.utils import unquote
+from django.core import checks
+from django.core.exceptions import PermissionDenied
+from django.template.response import TemplateResponse
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+
+from hepingorgs.history import history_for
+
+
+class SuperuserDeleteOnlyMixin:
+    """Registry rows are deregistered, revoked, cancelled or retired, never deleted.
+
+    Only superusers (the IT administrators) may delete, e.g. a row entered twice by
+    mistake. Without the delete permission Django also withholds the "delete selected"
+    action and the inline delete boxes, and answers 403 to the delete page.
+    """
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser and super().has_delete_permission(request, obj)
+
+
+class TrackedHistoryMixin:
+    """Shows a record's pghistory events on the admin History page.
+
+    Django's own history lists only LogEntry rows written by admin saves; the triggers
+    also see bulk writes, imports and the clerk workspace, so the history comes from them.
+    For models decorated with ``@pghistory.track()``.
+    """
+
+    object_history_template = "admin/tracked_object_history.html"
+
+    def check(self, **kwargs):
+        errors = super().check(**kwargs)
+        if not hasattr(self.model, "events"):
+            errors.append(
+                checks.Error(
+                    f"{self.model.__name__} has no 'events': decorate it with "
+                    "@pghistory.track() or drop TrackedHistoryMixin.",
+                    obj=self.__class__,
+                    id="hepingorgs.E001",
+                )
+            )
+        return errors
+
+    def history_view(self, request, object_id, extra_context=None):
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_view_or_change_permission(request, obj):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Change history: %s") % obj,
+            "subtitle": None,
+            "entries": history_for(obj),
+            "module_name": str(capfirst(self.opts.verbose_name_plural)),
+            "object": obj,
+            "opts": self.opts,
+            "preserved_filters": self.get_preserved_filters(request),
+            **(extra_context or {}),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, self.object_history_template, context)

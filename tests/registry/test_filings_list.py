@@ -1,0 +1,126 @@
+"""The clerk's list: search, filters, counts, pagination and a pinned query count."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from registry import filings
+from registry.models import Community, CommunityGroup, FilingCategory
+from tests.conftest import make_group
+
+
+@pytest.fixture
+def street_groups(quanyechang, qyc_community):
+    other = Community.objects.create(street=quanyechang, name="滨西社区")
+    choir = make_group(
+        quanyechang, qyc_community, name="福明社区夕阳红合唱团", leader_name="赵桂芝"
+    )
+    filings.submit(choir)
+    filings.accept(choir)
+    taichi = make_group(
+        quanyechang,
+        other,
+        name="滨西社区太极拳队",
+        service_targets=["elderly"],
+        category=FilingCategory.objects.get(code="culture_sports"),
+    )
+    helpers = make_group(
+        quanyechang,
+        other,
+        name="滨西社区邻里互助会",
+        service_targets=["hardship", "elderly"],
+        category=FilingCategory.objects.get(code="mutual_aid"),
+    )
+    choir.refresh_from_db()
+    return {"choir": choir, "taichi": taichi, "helpers": helpers, "other": other}
+
+
+def names(response):
+    return sorted(g.name for g in response.context["page"])
+
+
+@pytest.mark.parametrize(
+    "query,expected",
+    [
+        ("合唱", ["福明社区夕阳红合唱团"]),
+        ("taiji", ["滨西社区太极拳队"]),
+        ("bxsq", ["滨西社区太极拳队", "滨西社区邻里互助会"]),
+        ("TaiJi Quan", ["滨西社区太极拳队"]),
+        ("QYC-20", ["福明社区夕阳红合唱团"]),
+        ("赵桂芝", ["福明社区夕阳红合唱团"]),
+        ("太级拳", ["滨西社区太极拳队"]),  # a homophone typo still finds it by pinyin
+        ("没有这个", []),
+    ],
+)
+def test_search(client, clerk_qyc, street_groups, query, expected):
+    client.force_login(clerk_qyc)
+    assert names(client.get(reverse("filings:list"), {"q": query})) == expected
+
+
+def test_filters(client, clerk_qyc, street_groups):
+    client.force_login(clerk_qyc)
+    url = reverse("filings:list")
+    assert names(client.get(url, {"community": street_groups["other"].pk})) == [
+        "滨西社区太极拳队",
+        "滨西社区邻里互助会",
+    ]
+    assert names(client.get(url, {"status": "filed"})) == ["福明社区夕阳红合唱团"]
+    assert names(client.get(url, {"service_target": "hardship"})) == ["滨西社区邻里互助会"]
+    mutual = FilingCategory.objects.get(code="mutual_aid")
+    assert names(client.get(url, {"category": mutual.pk})) == ["滨西社区邻里互助会"]
+
+
+def test_counts_by_status_and_category(client, clerk_qyc, street_groups, xiaobailou):
+    make_group(xiaobailou, Community.objects.create(street=xiaobailou, name="开封道社区"))
+    client.force_login(clerk_qyc)
+    response = client.get(reverse("filings:list"))
+    by_status = {value: n for value, _label, n in response.context["status_counts"]}
+    assert by_status == {"draft": 2, "submitted": 0, "filed": 1, "returned": 0, "cancelled": 0}
+    by_category = {c.code: n for c, n in response.context["category_counts"]}
+    assert by_category["culture_sports"] == 1 and sum(by_category.values()) == 1
+
+
+def test_page_is_usable_on_a_phone_without_javascript(client, clerk_qyc, street_groups):
+    client.force_login(clerk_qyc)
+    page = client.get(reverse("filings:list")).content.decode()
+    assert '<meta name="viewport"' in page
+    assert "<script" not in page
+    assert 'method="get"' in page
+
+
+# session, user, role names, (clerk: street), paginator count, page rows, counts by status
+# and by category, category names, community and category filter choices.
+EXPECTED_QUERIES = {"clerk_qyc": 12, "district_staff": 11}
+
+
+def list_queries(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize("actor", ["clerk_qyc", "district_staff"])
+def test_list_query_count_is_pinned_and_independent_of_size(
+    client, request, quanyechang, qyc_community, actor
+):
+    client.force_login(request.getfixturevalue(actor))
+    url = reverse("filings:list")
+    for i in range(3):
+        make_group(quanyechang, qyc_community, name=f"福明社区合唱团{'甲乙丙'[i]}")
+    small = list_queries(client, url)
+    CommunityGroup.objects.bulk_create(
+        [
+            CommunityGroup(
+                name=f"福明社区舞蹈队{i:03d}",
+                street=quanyechang,
+                community=qyc_community,
+                service_targets=["residents"],
+            )
+            for i in range(120)
+        ]
+    )
+    large = list_queries(client, url)
+    assert small == large
+    assert large == EXPECTED_QUERIES[actor], large
