@@ -105,7 +105,9 @@ def test_the_same_filing_accepted_twice_at_once_is_filed_once(quanyechang, qyc_c
         assert cursor.fetchone()[0] == 1
 
 
-def test_concurrent_edits_never_lose_an_update(quanyechang, qyc_community, clerk_qyc, district_staff):
+def test_concurrent_edits_never_lose_an_update(
+    quanyechang, qyc_community, clerk_qyc, district_staff
+):
     group = make_group(quanyechang, qyc_community)
     start = threading.Barrier(2)
     results = {}

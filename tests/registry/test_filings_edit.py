@@ -32,7 +32,12 @@ def test_stale_save_is_refused_and_shows_what_changed(client, group, clerk_qyc, 
     assert group.leader_name == "王建国" and group.venue == ""
     conflicts = response.context["conflicts"]
     assert [(str(label), mine, theirs, who) for label, mine, theirs, who in conflicts] == [
-        (str(CommunityGroup._meta.get_field("leader_name").verbose_name), "张秀兰", "王建国", "district")
+        (
+            str(CommunityGroup._meta.get_field("leader_name").verbose_name),
+            "张秀兰",
+            "王建国",
+            "district",
+        )
     ]
     form = response.context["form"]
     # The other person's value is kept in the form, the user's own input too.
