@@ -7,8 +7,11 @@ write path (bulk_create, QuerySet.update, raw SQL of a later import), not just
 ``Model.save``; django-simple-history would miss any bulk path that forgets its helpers.
 """
 
+import datetime
+
 import pghistory
 from django.contrib.auth import get_user_model
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from pghistory.middleware import HistoryMiddleware as BaseHistoryMiddleware
 
@@ -33,7 +36,7 @@ def acting_as(user, **extra):
     return pghistory.context(**context)
 
 
-HIDDEN_FIELDS = {"name_pinyin", "name_initials", "updated_at", "version"}
+HIDDEN_FIELDS = {"name_pinyin", "name_initials", "created_at", "updated_at", "version"}
 
 
 class Entry:
@@ -64,6 +67,8 @@ def _display(field, value, related):
         return "、".join(str(labels.get(v, v)) for v in value)
     if isinstance(value, bool):
         return str(_("yes") if value else _("no"))
+    if isinstance(value, datetime.datetime):
+        return formats.localize(timezone.localtime(value))
     return str(value)
 
 
