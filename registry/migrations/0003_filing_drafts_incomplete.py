@@ -6,55 +6,103 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registry', '0002_reference_data'),
+        ("registry", "0002_reference_data"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='communitygroup',
-            name='category',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='community_groups', to='registry.filingcategory', verbose_name='category'),
+            model_name="communitygroup",
+            name="category",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="community_groups",
+                to="registry.filingcategory",
+                verbose_name="category",
+            ),
         ),
         migrations.AlterField(
-            model_name='communitygroup',
-            name='leader_name',
-            field=models.CharField(blank=True, help_text='Personal data: never published.', max_length=50, verbose_name='leader'),
+            model_name="communitygroup",
+            name="leader_name",
+            field=models.CharField(
+                blank=True,
+                help_text="Personal data: never published.",
+                max_length=50,
+                verbose_name="leader",
+            ),
         ),
         migrations.AlterField(
-            model_name='communitygroup',
-            name='leader_phone',
-            field=models.CharField(blank=True, help_text='Personal data: never published.', max_length=30, verbose_name="leader's phone"),
+            model_name="communitygroup",
+            name="leader_phone",
+            field=models.CharField(
+                blank=True,
+                help_text="Personal data: never published.",
+                max_length=30,
+                verbose_name="leader's phone",
+            ),
         ),
         migrations.AlterField(
-            model_name='communitygroup',
-            name='member_count',
-            field=models.PositiveIntegerField(blank=True, null=True, verbose_name='members'),
+            model_name="communitygroup",
+            name="member_count",
+            field=models.PositiveIntegerField(blank=True, null=True, verbose_name="members"),
         ),
         migrations.AlterField(
-            model_name='communitygroupevent',
-            name='category',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='registry.filingcategory', verbose_name='category'),
+            model_name="communitygroupevent",
+            name="category",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                related_query_name="+",
+                to="registry.filingcategory",
+                verbose_name="category",
+            ),
         ),
         migrations.AlterField(
-            model_name='communitygroupevent',
-            name='leader_name',
-            field=models.CharField(blank=True, help_text='Personal data: never published.', max_length=50, verbose_name='leader'),
+            model_name="communitygroupevent",
+            name="leader_name",
+            field=models.CharField(
+                blank=True,
+                help_text="Personal data: never published.",
+                max_length=50,
+                verbose_name="leader",
+            ),
         ),
         migrations.AlterField(
-            model_name='communitygroupevent',
-            name='leader_phone',
-            field=models.CharField(blank=True, help_text='Personal data: never published.', max_length=30, verbose_name="leader's phone"),
+            model_name="communitygroupevent",
+            name="leader_phone",
+            field=models.CharField(
+                blank=True,
+                help_text="Personal data: never published.",
+                max_length=30,
+                verbose_name="leader's phone",
+            ),
         ),
         migrations.AlterField(
-            model_name='communitygroupevent',
-            name='member_count',
-            field=models.PositiveIntegerField(blank=True, null=True, verbose_name='members'),
+            model_name="communitygroupevent",
+            name="member_count",
+            field=models.PositiveIntegerField(blank=True, null=True, verbose_name="members"),
         ),
         migrations.AddConstraint(
-            model_name='communitygroup',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ('draft', 'returned')), models.Q(('category__isnull', False), models.Q(('leader_name', ''), _negated=True), models.Q(('leader_phone', ''), _negated=True), ('member_count__isnull', False)), _connector='OR'), name='communitygroup_complete_when_submitted', violation_error_message="A submitted or filed group needs its category, leader, leader's phone and member count."),
+            model_name="communitygroup",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("status__in", ("draft", "returned")),
+                    models.Q(
+                        ("category__isnull", False),
+                        models.Q(("leader_name", ""), _negated=True),
+                        models.Q(("leader_phone", ""), _negated=True),
+                        ("member_count__isnull", False),
+                    ),
+                    _connector="OR",
+                ),
+                name="communitygroup_complete_when_submitted",
+                violation_error_message="A submitted or filed group needs its category, leader, leader's phone and member count.",
+            ),
         ),
     ]
