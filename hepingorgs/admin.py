@@ -4,6 +4,8 @@ django-pghistory records, shown on each record's History page."""
 from django.contrib.admin.utils import unquote
 from django.core import checks
 from django.core.exceptions import PermissionDenied
+from django.db.models import UniqueConstraint
+from django.forms.models import BaseInlineFormSet
 from django.template.response import TemplateResponse
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -21,6 +23,21 @@ class SuperuserDeleteOnlyMixin:
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser and super().has_delete_permission(request, obj)
+
+
+class ConstraintMessageInlineFormSet(BaseInlineFormSet):
+    """Two rows of one inline that collide (e.g. two annual reports for one year) are
+    reported with the model's UniqueConstraint message, the one a single form shows."""
+
+    def get_unique_error_message(self, unique_check):
+        for constraint in self.model._meta.total_unique_constraints:
+            if (
+                set(constraint.fields) == set(unique_check)
+                and constraint.violation_error_message
+                != UniqueConstraint.default_violation_error_message
+            ):
+                return constraint.get_violation_error_message()
+        return super().get_unique_error_message(unique_check)
 
 
 class TrackedHistoryMixin:

@@ -27,6 +27,7 @@ from django.apps import apps
 from django.core.management.base import CommandError
 from django.db import connection, transaction
 from django.utils.module_loading import module_has_submodule
+from pghistory.models import Context
 
 from hepingorgs.history import acting_as
 
@@ -124,8 +125,6 @@ def remove_demo_data(ctx, parts=None):
             if callable(reset):
                 reset(ctx)
         # The history contexts of the demo writes now describe no event.
-        from pghistory.models import Context
-
         Context.objects.filter(metadata__reason=DEMO_REASON).delete()
     ctx.say(f"Removed the demo data ({len(tables)} tables emptied).")
 
@@ -142,7 +141,7 @@ def load_all(ctx):
 
 
 def print_logins(ctx):
-    if not ctx.logins:
+    if not ctx.logins or ctx.verbosity < 1:
         return
     out = ctx.stdout
     out.write("")
@@ -150,7 +149,8 @@ def print_logins(ctx):
     out.write("never use them on a server reachable by others.")
     width = max(len(login.username) for login in ctx.logins)
     for login in ctx.logins:
-        line = f"  {login.username.ljust(width)}  password: {login.password}  {login.role}"
+        password = login.password or "(not the demo password)"
+        line = f"  {login.username.ljust(width)}  password: {password}  {login.role}"
         if login.name:
             line += f" ({login.name})"
         if login.note:

@@ -42,15 +42,18 @@ HIDDEN_FIELDS = {"name_pinyin", "name_initials", "created_at", "updated_at", "ve
 class Entry:
     """One event in an object's history, ready for a template."""
 
-    def __init__(self, when, context, changes, is_creation):
+    def __init__(self, when, context, changes, is_creation, is_deletion=False):
         self.when = when
         self.user_id = context.get("user")
         self.username = context.get("username") or ""
         self.changes = changes
         self.is_creation = is_creation
+        self.is_deletion = is_deletion
 
     @property
     def action(self):
+        if self.is_deletion:
+            return _("deleted")
         return _("created") if self.is_creation else _("changed")
 
 
@@ -75,9 +78,12 @@ def _display(field, value, related):
 def history_for(obj, limit=500):
     """The events of ``obj`` (a model tracked by pghistory), newest first, with who made
     each change and each changed field's before and after value, in words."""
+    # The newest ``limit`` events, plus the one before them as the base of the first diff.
     events = list(
-        obj.events.select_related("pgh_context").order_by("pgh_created_at", "pgh_id")[:limit]
+        obj.events.select_related("pgh_context").order_by("-pgh_created_at", "-pgh_id")[: limit + 1]
     )
+    events.reverse()
+    baseline = events.pop(0) if len(events) > limit else None
     fields = [
         f for f in obj._meta.concrete_fields if f.attname not in HIDDEN_FIELDS and not f.primary_key
     ]
@@ -95,8 +101,11 @@ def history_for(obj, limit=500):
     missing = {c["user"] for c in contexts if c.get("user") and not c.get("username")}
     usernames = dict(User.objects.filter(pk__in=missing).values_list("pk", "username"))
     entries = []
-    previous = None
+    previous = baseline
     for event, context in zip(events, contexts, strict=True):
+        if event.pgh_label == "delete":
+            entries.append(Entry(event.pgh_created_at, context, [], False, is_deletion=True))
+            continue
         changes = []
         for field in fields:
             after = getattr(event, field.attname)
@@ -115,7 +124,8 @@ def history_for(obj, limit=500):
                 changes.append((field.verbose_name, "", _display(field, after, related)))
         if context.get("user") and not context.get("username"):
             context = {**context, "username": usernames.get(context["user"], "")}
-        entries.append(Entry(event.pgh_created_at, context, changes, previous is None))
+        is_creation = event.pgh_label == "insert"
+        entries.append(Entry(event.pgh_created_at, context, changes, is_creation))
         previous = event
     entries.reverse()
     return entries

@@ -33,6 +33,37 @@ def normalize_name(name):
     return " ".join((name or "").split())
 
 
+def name_conflicts(name, street_id, exclude_pk=None):
+    """The active group of the street with exactly this name (or None), and up to five
+    with very similar names (pg_trgm similarity)."""
+    others = CommunityGroup.objects.filter(street_id=street_id).exclude(
+        status=FilingStatus.CANCELLED
+    )
+    if exclude_pk:
+        others = others.exclude(pk=exclude_pk)
+    same = others.filter(name=name).select_related("community").first()
+    if same is not None:
+        return same, []
+    similar = list(
+        others.annotate(similarity=TrigramSimilarity("name", name))
+        .filter(similarity__gte=SIMILAR_NAME_THRESHOLD)
+        .order_by("-similarity")[:5]
+    )
+    return None, similar
+
+
+def duplicate_name_message(same):
+    return _(
+        "An active group of this street is already called %(name)s "
+        "(%(status)s%(number)s, %(community)s)."
+    ) % {
+        "name": f"「{same.name}」",
+        "status": same.get_status_display(),
+        "number": f" {same.filing_number}" if same.filing_number else "",
+        "community": same.community,
+    }
+
+
 class CommunityGroupForm(forms.ModelForm):
     """Create or edit a draft or returned filing.
 
@@ -114,41 +145,19 @@ class CommunityGroupForm(forms.ModelForm):
         return cleaned
 
     def _check_names(self, name, street_id):
-        others = CommunityGroup.objects.filter(street_id=street_id).exclude(
-            status=FilingStatus.CANCELLED
-        )
-        if self.instance.pk:
-            others = others.exclude(pk=self.instance.pk)
-        same = others.filter(name=name).first()
+        same, similar = name_conflicts(name, street_id, self.instance.pk)
         if same is not None:
-            self.add_error(
-                "name",
-                _(
-                    "An active group of this street is already called %(name)s "
-                    "(%(status)s%(number)s, %(community)s)."
-                )
-                % {
-                    "name": f"「{same.name}」",
-                    "status": same.get_status_display(),
-                    "number": f" {same.filing_number}" if same.filing_number else "",
-                    "community": same.community,
-                },
-            )
+            self.add_error("name", duplicate_name_message(same))
             return
-        self.similar_groups = list(
-            others.annotate(similarity=TrigramSimilarity("name", name))
-            .filter(similarity__gte=SIMILAR_NAME_THRESHOLD)
-            .select_related("community")
-            .order_by("-similarity")[:5]
-        )
-        if self.similar_groups and not self.cleaned_data.get("confirm_similar"):
+        self.similar_groups = similar
+        if similar and not self.cleaned_data.get("confirm_similar"):
             self.add_error(
                 "confirm_similar",
                 _(
                     "Very similar names are already filed in this street: %(names)s. "
                     "If this is a different group, tick the box and save again."
                 )
-                % {"names": "、".join(f"「{g.name}」" for g in self.similar_groups)},
+                % {"names": "、".join(f"「{g.name}」" for g in similar)},
             )
 
     def clean_name(self):

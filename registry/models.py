@@ -22,6 +22,14 @@ from registry.pinyin import pinyin_keys
 MONEY = {"max_digits": 16, "decimal_places": 2}
 
 
+def track_history():
+    """Inserts, updates and (superuser-only) deletes all leave a history row.
+    Trackers bind to their model, so each model gets fresh ones."""
+    return pghistory.track(
+        pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent()
+    )
+
+
 def add_years(day, years):
     try:
         return day.replace(year=day.year + years)
@@ -58,7 +66,7 @@ class PinyinMixin(models.Model):
 # ---------------------------------------------------------------------------------------
 
 
-@pghistory.track()
+@track_history()
 class Street(models.Model):
     code = models.CharField(
         _("statistical code"),
@@ -83,7 +91,7 @@ class Street(models.Model):
         return self.name
 
 
-@pghistory.track()
+@track_history()
 class Community(models.Model):
     street = models.ForeignKey(
         Street, on_delete=models.PROTECT, related_name="communities", verbose_name=_("street")
@@ -200,7 +208,7 @@ def default_authority():
     return settings.REGISTRATION_AUTHORITY
 
 
-@pghistory.track()
+@track_history()
 class Organization(PinyinMixin):
     name = models.CharField(_("name"), max_length=200)
     credit_code = models.CharField(
@@ -367,7 +375,7 @@ class InspectionResult(models.TextChoices):
     NOT_INSPECTED = "not_inspected", _("not inspected")
 
 
-@pghistory.track()
+@track_history()
 class AnnualReport(models.Model):
     organization = models.ForeignKey(
         Organization,
@@ -437,7 +445,7 @@ class CreditKind(models.TextChoices):
     PENALTY = "penalty", _("administrative penalty")
 
 
-@pghistory.track()
+@track_history()
 class CreditRecord(models.Model):
     organization = models.ForeignKey(
         Organization,
@@ -478,7 +486,7 @@ class CreditRecord(models.Model):
 # ---------------------------------------------------------------------------------------
 
 
-@pghistory.track()
+@track_history()
 class FilingCategory(models.Model):
     """Categories of community groups. Reference data, since provinces differ."""
 
@@ -520,7 +528,7 @@ EDITABLE_STATUSES = (FilingStatus.DRAFT, FilingStatus.RETURNED)
 NUMBERED_STATUSES = (FilingStatus.FILED, FilingStatus.CANCELLED)
 
 
-@pghistory.track()
+@track_history()
 class CommunityGroup(PinyinMixin):
     HISTORY_VALUE_LABELS = {"service_targets": ServiceTarget}
 

@@ -1,0 +1,507 @@
+"""Staff admin of the registry: registered organizations with their annual reports and
+credit records, and the reference data (streets, communities, community-group categories).
+
+District staff may view, add and change everything here but delete nothing; superusers
+may delete. Every record's History page shows the trigger-recorded change history. A
+further ModelAdmin of a tracked registry model subclasses ``RegistryAdmin``.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from hepingorgs import access
+from hepingorgs.admin import (
+    ConstraintMessageInlineFormSet,
+    SuperuserDeleteOnlyMixin,
+    TrackedHistoryMixin,
+)
+from registry import creditcode, filings
+from registry.forms import duplicate_name_message, name_conflicts, normalize_name
+from registry.models import (
+    AnnualReport,
+    ClerkProfile,
+    Community,
+    CommunityGroup,
+    CreditRecord,
+    FilingCategory,
+    Organization,
+    ServiceTarget,
+    Street,
+)
+
+ORGANIZATION_SEARCH_FIELDS = ("name", "name_pinyin", "name_initials", "credit_code")
+COMPACT_TEXT = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 40})}}
+
+
+class RegistryAdmin(SuperuserDeleteOnlyMixin, TrackedHistoryMixin, admin.ModelAdmin):
+    """Base of the registry's admins: nothing deleted, history from the triggers."""
+
+
+class RegistryInline(SuperuserDeleteOnlyMixin, admin.TabularInline):
+    formset = ConstraintMessageInlineFormSet
+    extra = 0
+    formfield_overrides = COMPACT_TEXT
+
+
+# ---------------------------------------------------------------------------------------
+# Reference data
+# ---------------------------------------------------------------------------------------
+
+
+@admin.register(Street)
+class StreetAdmin(RegistryAdmin):
+    list_display = ("name", "code", "abbreviation")
+    search_fields = ("name", "code", "abbreviation")
+
+
+@admin.register(Community)
+class CommunityAdmin(RegistryAdmin):
+    list_display = ("name", "street", "code")
+    list_filter = ("street",)
+    list_select_related = ("street",)
+    search_fields = ("name", "code", "street__name")
+    autocomplete_fields = ("street",)
+
+
+@admin.register(FilingCategory)
+class FilingCategoryAdmin(RegistryAdmin):
+    list_display = ("name", "code", "position", "is_active")
+    list_editable = ("position", "is_active")
+    list_filter = ("is_active",)
+    search_fields = ("name", "code")
+
+
+# ---------------------------------------------------------------------------------------
+# Registered organizations
+# ---------------------------------------------------------------------------------------
+
+
+class CreditCodeField(forms.CharField):
+    """Normalizes the code before checking it, so a code pasted with spaces, hyphens,
+    full-width or lower-case characters is accepted, and a wrong one is rejected with
+    ``creditcode.validate``'s message instead of a bare length error."""
+
+    def __init__(self, *, max_length=None, **kwargs):
+        # The length is checked after normalizing, by creditcode.validate.
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        return creditcode.normalize(super().to_python(value))
+
+    def validate(self, value):
+        super().validate(value)
+        if value:
+            creditcode.validate(value)
+
+
+class AnnualReportInline(RegistryInline):
+    model = AnnualReport
+    fields = (
+        "year",
+        "result",
+        "staff_total",
+        "staff_bachelor_plus",
+        "volunteers",
+        "revenue",
+        "expenditure",
+        "tax_paid",
+        "net_assets",
+    )
+
+
+class CreditRecordInline(RegistryInline):
+    model = CreditRecord
+    fields = ("kind", "reason", "decided_on", "authority", "removed_on", "removal_reason")
+
+
+@admin.register(Organization)
+class OrganizationAdmin(RegistryAdmin):
+    list_display = (
+        "name",
+        "credit_code",
+        "org_type",
+        "priority_category",
+        "street",
+        "status",
+        "grade",
+        "registered_on",
+    )
+    list_filter = (
+        "org_type",
+        "priority_category",
+        "field",
+        "street",
+        "status",
+        "grade",
+        "party_form",
+    )
+    list_select_related = ("street",)
+    search_fields = ORGANIZATION_SEARCH_FIELDS
+    search_help_text = _("Name, pinyin, pinyin initials (e.g. hpq) or credit code.")
+    date_hierarchy = "registered_on"
+    autocomplete_fields = ("street",)
+    readonly_fields = ("credit_code_warnings_display",)
+    inlines = (AnnualReportInline, CreditRecordInline)
+    formfield_overrides = COMPACT_TEXT
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "name",
+                    "credit_code",
+                    "credit_code_warnings_display",
+                    "org_type",
+                    "priority_category",
+                    "field",
+                )
+            },
+        ),
+        (
+            _("Registration"),
+            {
+                "fields": (
+                    "registration_authority",
+                    "supervisory_unit",
+                    "legal_representative",
+                    "registered_funds",
+                    "registered_on",
+                    "domicile",
+                    "street",
+                    "contact_phone",
+                    "business_scope",
+                )
+            },
+        ),
+        (
+            _("Status"),
+            {
+                "fields": ("status", "status_changed_on", "status_reason"),
+                "description": _(
+                    "Organizations are never deleted. To record a deregistration or a "
+                    "revocation, set the status and enter its date and reason."
+                ),
+            },
+        ),
+        (_("Evaluation grade"), {"fields": ("grade", "grade_awarded_on", "grade_expires_on")}),
+        (
+            _("Party organization"),
+            {"fields": ("party_form", "party_members", "party_founded_on")},
+        ),
+    )
+
+    @admin.display(description=_("credit code warnings"))
+    def credit_code_warnings_display(self, obj):
+        found = obj.credit_code_warnings if obj is not None else []
+        if not found:
+            return self.get_empty_value_display()
+        items = format_html_join("", "<li>{}</li>", ((warning,) for warning in found))
+        return format_html("<ul>{}</ul>", items)
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "credit_code":
+            kwargs["form_class"] = CreditCodeField
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def get_search_results(self, request, queryset, search_term):
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        # A code copied from a certificate may carry full-width characters, spaces or hyphens.
+        code = creditcode.normalize(search_term)
+        if code and code != search_term.strip().upper():
+            results |= queryset.filter(credit_code__contains=code)
+        return results, may_have_duplicates
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # Valid but suspicious: staff should compare the code with the certificate.
+        for warning in obj.credit_code_warnings:
+            messages.warning(request, warning)
+
+
+class ListingFilter(admin.SimpleListFilter):
+    title = _("listing")
+    parameter_name = "listing"
+
+    def lookups(self, request, model_admin):
+        return (("current", _("in force")), ("removed", _("removed")))
+
+    def queryset(self, request, queryset):
+        if self.value() == "current":
+            return queryset.filter(removed_on__isnull=True)
+        if self.value() == "removed":
+            return queryset.filter(removed_on__isnull=False)
+        return queryset
+
+
+@admin.register(AnnualReport)
+class AnnualReportAdmin(RegistryAdmin):
+    list_display = (
+        "organization",
+        "year",
+        "result",
+        "staff_total",
+        "staff_bachelor_plus",
+        "volunteers",
+        "revenue",
+        "expenditure",
+        "tax_paid",
+        "net_assets",
+    )
+    list_filter = ("year", "result")
+    list_select_related = ("organization",)
+    search_fields = tuple(f"organization__{name}" for name in ORGANIZATION_SEARCH_FIELDS)
+    autocomplete_fields = ("organization",)
+    ordering = ("-year", "organization__name_pinyin")
+
+
+@admin.register(CreditRecord)
+class CreditRecordAdmin(RegistryAdmin):
+    list_display = ("organization", "kind", "decided_on", "authority", "removed_on")
+    list_filter = ("kind", ListingFilter)
+    list_select_related = ("organization",)
+    search_fields = (
+        *(f"organization__{name}" for name in ORGANIZATION_SEARCH_FIELDS),
+        "reason",
+    )
+    autocomplete_fields = ("organization",)
+    date_hierarchy = "decided_on"
+    formfield_overrides = COMPACT_TEXT
+
+
+# ---------------------------------------------------------------------------------------
+# Community-group filings and the clerks' streets
+# ---------------------------------------------------------------------------------------
+
+
+class CommunityGroupAdminForm(forms.ModelForm):
+    """Staff edit any street's filing; the street follows the community, and the name
+    must not be taken by another active group of that street."""
+
+    service_targets = forms.MultipleChoiceField(
+        label=_("service targets"),
+        choices=ServiceTarget.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    class Meta:
+        model = CommunityGroup
+        fields = [
+            "name",
+            "community",
+            "category",
+            "service_targets",
+            "leader_name",
+            "leader_phone",
+            "member_count",
+            "founded_on",
+            "venue",
+            "guiding_unit",
+            "upgrade_since",
+            "upgrade_partner",
+            "registered_as",
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        name, community = cleaned.get("name"), cleaned.get("community")
+        if name and community:
+            same, _similar = name_conflicts(
+                normalize_name(name), community.street_id, self.instance.pk
+            )
+            if same is not None:
+                self.add_error("name", duplicate_name_message(same))
+        return cleaned
+
+
+class FilingReasonForm(forms.Form):
+    """The reason (and date) an admin action asks for before returning or cancelling."""
+
+    reason = forms.CharField(label=_("reason"), widget=forms.Textarea(attrs={"rows": 3}))
+    cancelled_on = forms.DateField(
+        label=_("cancelled on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+
+@admin.register(CommunityGroup)
+class CommunityGroupAdmin(RegistryAdmin):
+    """District staff's view of every street's filings, with the workspace's transitions
+    as actions. Rows come through ``access.filings_for`` like everywhere else."""
+
+    form = CommunityGroupAdminForm
+    list_display = (
+        "name",
+        "filing_number",
+        "street",
+        "community",
+        "category",
+        "status",
+        "member_count",
+        "filed_on",
+    )
+    list_filter = ("status", "street", "category", ("upgrade_partner", admin.EmptyFieldListFilter))
+    list_select_related = ("street", "community", "category")
+    search_fields = ("name", "name_pinyin", "name_initials", "filing_number", "leader_name")
+    autocomplete_fields = ("community", "registered_as", "upgrade_partner")
+    readonly_fields = (
+        "street",
+        "status",
+        "filing_number",
+        "filed_on",
+        "return_reason",
+        "cancelled_on",
+        "cancel_reason",
+        "version",
+        "created_by",
+        "created_at",
+        "updated_at",
+    )
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "name",
+                    "community",
+                    "street",
+                    "category",
+                    "service_targets",
+                    "member_count",
+                    "founded_on",
+                    "venue",
+                    "guiding_unit",
+                )
+            },
+        ),
+        (_("Leader (personal data)"), {"fields": ("leader_name", "leader_phone")}),
+        (
+            _("Filing"),
+            {
+                "fields": (
+                    "status",
+                    "filing_number",
+                    "filed_on",
+                    "return_reason",
+                    "cancelled_on",
+                    "cancel_reason",
+                    "version",
+                    "created_by",
+                    "created_at",
+                    "updated_at",
+                )
+            },
+        ),
+        (
+            _("Capacity upgrade and registration"),
+            {"fields": ("upgrade_since", "upgrade_partner", "registered_as")},
+        ),
+    )
+    actions = ["submit_filings", "accept_filings", "return_filings", "cancel_filings"]
+
+    def get_queryset(self, request):
+        return access.filings_for(request.user, super().get_queryset(request))
+
+    def save_model(self, request, obj, form, change):
+        obj.street_id = obj.community.street_id
+        if change:
+            # An edit here makes forms opened in the workspace stale, as any edit does.
+            obj.version = F("version") + 1
+        else:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+        obj.refresh_from_db()
+
+    def _apply(self, request, queryset, step, done_message, **kwargs):
+        done, refused = 0, []
+        for group in queryset:
+            try:
+                step(group, **kwargs)
+                done += 1
+            except ValidationError as error:
+                refused.append(f"「{group.name}」：{' '.join(error.messages)}")
+        if done:
+            self.message_user(request, done_message % {"n": done}, messages.SUCCESS)
+        for text in refused:
+            self.message_user(request, text, messages.ERROR)
+
+    def _ask_reason(self, request, queryset, action, title, with_date=False):
+        """Intermediate page: the reason (and date), then the action runs on the rows."""
+        if "apply" in request.POST:
+            form = FilingReasonForm(request.POST)
+            if form.is_valid():
+                return form.cleaned_data
+        else:
+            form = FilingReasonForm(initial={"cancelled_on": timezone.localdate()})
+        if not with_date:
+            del form.fields["cancelled_on"]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "form": form,
+            "queryset": queryset,
+            "action": action,
+            "opts": self.opts,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/registry/filing_reason.html", context)
+
+    @admin.action(description=_("Submit the selected filings"), permissions=["change"])
+    def submit_filings(self, request, queryset):
+        self._apply(request, queryset, filings.submit, _("%(n)d filings submitted."))
+
+    @admin.action(description=_("Accept and file the selected filings"), permissions=["change"])
+    def accept_filings(self, request, queryset):
+        self._apply(request, queryset, filings.accept, _("%(n)d filings accepted and numbered."))
+
+    @admin.action(
+        description=_("Return the selected filings for correction"), permissions=["change"]
+    )
+    def return_filings(self, request, queryset):
+        answer = self._ask_reason(request, queryset, "return_filings", _("Return for correction"))
+        if isinstance(answer, TemplateResponse):
+            return answer
+        self._apply(
+            request,
+            queryset,
+            filings.return_for_correction,
+            _("%(n)d filings returned."),
+            reason=answer["reason"],
+        )
+        return None
+
+    @admin.action(description=_("Cancel the selected filings"), permissions=["change"])
+    def cancel_filings(self, request, queryset):
+        answer = self._ask_reason(
+            request, queryset, "cancel_filings", _("Cancel the filing"), with_date=True
+        )
+        if isinstance(answer, TemplateResponse):
+            return answer
+        self._apply(
+            request,
+            queryset,
+            filings.cancel,
+            _("%(n)d filings cancelled."),
+            reason=answer["reason"],
+            on=answer["cancelled_on"],
+        )
+        return None
+
+
+@admin.register(ClerkProfile)
+class ClerkProfileAdmin(SuperuserDeleteOnlyMixin, admin.ModelAdmin):
+    """Which street a clerk works for: IT administration (superusers only, by role)."""
+
+    list_display = ("user", "street")
+    list_filter = ("street",)
+    list_select_related = ("user", "street")
+    search_fields = ("user__username", "user__first_name", "user__last_name")
+    autocomplete_fields = ("user", "street")

@@ -1,0 +1,121 @@
+"""District staff manage filings in the admin too: the same scoping, transitions as
+admin actions, history; clerks never get in."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from registry import filings
+from registry.models import CommunityGroup, FilingStatus
+from tests.conftest import make_group
+from tests.registry.test_admin import admin_url
+
+
+@pytest.fixture
+def groups(quanyechang, qyc_community, xiaobailou, xbl_community):
+    submitted = make_group(quanyechang, qyc_community, name="福明社区太极拳队")
+    filings.submit(submitted)
+    other = make_group(xiaobailou, xbl_community, name="开封道社区舞蹈队")
+    filings.submit(other)
+    return {"submitted": submitted, "other": other}
+
+
+@pytest.mark.parametrize("view", ["changelist", "add", "change", "history"])
+def test_pages_answer_staff_and_refuse_clerks(client, district_staff, clerk_qyc, groups, view):
+    args = [groups["submitted"].pk] if view in {"change", "history"} else []
+    url = admin_url(CommunityGroup, view, *args)
+    client.force_login(district_staff)
+    assert client.get(url).status_code == 200
+    client.force_login(clerk_qyc)
+    response = client.get(url)
+    assert response.status_code == 302 and "/admin/login/" in response.url
+
+
+def test_accept_action_numbers_every_selected_filing(client, district_staff, groups):
+    client.force_login(district_staff)
+    response = client.post(
+        admin_url(CommunityGroup, "changelist"),
+        {"action": "accept_filings", "_selected_action": [g.pk for g in groups.values()]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    numbers = sorted(CommunityGroup.objects.values_list("filing_number", flat=True))
+    year = datetime.date.today().year
+    assert numbers == [f"QYC-{year}-0001", f"XBL-{year}-0001"]
+    # A second run refuses each one with the reason, and changes nothing.
+    response = client.post(
+        admin_url(CommunityGroup, "changelist"),
+        {"action": "accept_filings", "_selected_action": [groups["submitted"].pk]},
+        follow=True,
+    )
+    texts = [str(m) for m in response.context["messages"]]
+    assert any("福明社区太极拳队" in t for t in texts)
+    assert sorted(CommunityGroup.objects.values_list("filing_number", flat=True)) == numbers
+
+
+def test_return_action_asks_for_the_reason_first(client, district_staff, groups):
+    client.force_login(district_staff)
+    url = admin_url(CommunityGroup, "changelist")
+    selected = {"action": "return_filings", "_selected_action": [groups["submitted"].pk]}
+    response = client.post(url, selected)
+    assert response.status_code == 200
+    assert "reason" in response.context["form"].fields
+    groups["submitted"].refresh_from_db()
+    assert groups["submitted"].status == FilingStatus.SUBMITTED
+    response = client.post(url, {**selected, "apply": "1", "reason": ""})
+    assert response.context["form"].errors["reason"]
+    client.post(url, {**selected, "apply": "1", "reason": "请补充成员名单"})
+    groups["submitted"].refresh_from_db()
+    assert groups["submitted"].status == FilingStatus.RETURNED
+    assert groups["submitted"].return_reason == "请补充成员名单"
+
+
+def test_cancel_action_needs_reason_and_date(client, district_staff, groups):
+    filings.accept(groups["submitted"])
+    client.force_login(district_staff)
+    url = admin_url(CommunityGroup, "changelist")
+    selected = {"action": "cancel_filings", "_selected_action": [groups["submitted"].pk]}
+    client.post(url, {**selected, "apply": "1", "reason": "团队解散"})
+    groups["submitted"].refresh_from_db()
+    assert groups["submitted"].status == FilingStatus.CANCELLED
+    assert groups["submitted"].cancelled_on == datetime.date.today()
+
+
+def test_admin_edit_bumps_version_and_refuses_duplicate_names(
+    client, district_staff, groups, qyc_community, quanyechang
+):
+    draft = make_group(quanyechang, qyc_community, name="福明社区书画社")
+    client.force_login(district_staff)
+    url = admin_url(CommunityGroup, "change", draft.pk)
+    data = {
+        "name": "福明社区太极拳队",
+        "community": qyc_community.pk,
+        "category": draft.category_id,
+        "service_targets": ["residents"],
+        "leader_name": "张秀兰",
+        "leader_phone": "13800000000",
+        "member_count": 30,
+    }
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "福明社区太极拳队" in str(response.context["adminform"].form.errors["name"])
+    data["name"] = "福明社区书画院"
+    assert client.post(url, data).status_code == 302
+    draft.refresh_from_db()
+    assert (draft.name, draft.member_count, draft.version) == ("福明社区书画院", 30, 2)
+    history = client.get(admin_url(CommunityGroup, "history", draft.pk)).content.decode()
+    assert "福明社区书画院" in history and "district" in history
+
+
+def test_nobody_but_superusers_delete_filings(client, district_staff, superuser, groups):
+    url = admin_url(CommunityGroup, "delete", groups["submitted"].pk)
+    client.force_login(district_staff)
+    assert client.post(url, {"post": "yes"}).status_code == 403
+    assert CommunityGroup.objects.filter(pk=groups["submitted"].pk).exists()
+    client.force_login(superuser)
+    client.post(url, {"post": "yes"})
+    assert not CommunityGroup.objects.filter(pk=groups["submitted"].pk).exists()
+    # Even a deletion leaves its trace in the history.
+    assert groups["submitted"].events.filter(pgh_label="delete").exists()
+    assert reverse("admin:index")
