@@ -1,6 +1,7 @@
 """Admin pieces every app uses: rows that are never deleted, and the change history that
 django-pghistory records, shown on each record's History page."""
 
+from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core import checks
 from django.core.exceptions import PermissionDenied
@@ -9,6 +10,7 @@ from django.forms.models import BaseInlineFormSet
 from django.template.response import TemplateResponse
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from hepingorgs.history import history_for
 
@@ -82,3 +84,10 @@ class TrackedHistoryMixin:
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, self.object_history_template, context)
+
+
+admin.site.site_header = gettext_lazy("Heping District social organizations")
+admin.site.site_title = gettext_lazy("Social organization registry")
+admin.site.index_title = gettext_lazy("Registry administration")
+# The changelists have many columns and filters; the app sidebar would squeeze them.
+admin.site.enable_nav_sidebar = False
