@@ -23,7 +23,12 @@ from hepingorgs.admin import (
     TrackedHistoryMixin,
 )
 from registry import creditcode, filings
-from registry.forms import duplicate_name_message, name_conflicts, normalize_name
+from registry.forms import (
+    CommunityGroupForm,
+    duplicate_name_message,
+    name_conflicts,
+    normalize_name,
+)
 from registry.models import (
     AnnualReport,
     ClerkProfile,
@@ -280,6 +285,21 @@ class CreditRecordAdmin(RegistryAdmin):
 # ---------------------------------------------------------------------------------------
 
 
+# Changed only by the workflow (registry.filings), never typed in.
+FILING_STATE_FIELDS = (
+    "status",
+    "filing_number",
+    "filed_on",
+    "return_reason",
+    "cancelled_on",
+    "cancel_reason",
+    "version",
+    "created_by",
+    "created_at",
+    "updated_at",
+)
+
+
 class CommunityGroupAdminForm(forms.ModelForm):
     """Staff edit any street's filing; the street follows the community, and the name
     must not be taken by another active group of that street."""
@@ -293,21 +313,7 @@ class CommunityGroupAdminForm(forms.ModelForm):
 
     class Meta:
         model = CommunityGroup
-        fields = [
-            "name",
-            "community",
-            "category",
-            "service_targets",
-            "leader_name",
-            "leader_phone",
-            "member_count",
-            "founded_on",
-            "venue",
-            "guiding_unit",
-            "upgrade_since",
-            "upgrade_partner",
-            "registered_as",
-        ]
+        fields = CommunityGroupForm.Meta.fields
 
     def clean(self):
         cleaned = super().clean()
@@ -352,19 +358,7 @@ class CommunityGroupAdmin(RegistryAdmin):
     list_select_related = ("street", "community", "category")
     search_fields = ("name", "name_pinyin", "name_initials", "filing_number", "leader_name")
     autocomplete_fields = ("community", "registered_as", "upgrade_partner")
-    readonly_fields = (
-        "street",
-        "status",
-        "filing_number",
-        "filed_on",
-        "return_reason",
-        "cancelled_on",
-        "cancel_reason",
-        "version",
-        "created_by",
-        "created_at",
-        "updated_at",
-    )
+    readonly_fields = ("street", *FILING_STATE_FIELDS)
     fieldsets = (
         (
             None,
@@ -385,20 +379,7 @@ class CommunityGroupAdmin(RegistryAdmin):
         (_("Leader (personal data)"), {"fields": ("leader_name", "leader_phone")}),
         (
             _("Filing"),
-            {
-                "fields": (
-                    "status",
-                    "filing_number",
-                    "filed_on",
-                    "return_reason",
-                    "cancelled_on",
-                    "cancel_reason",
-                    "version",
-                    "created_by",
-                    "created_at",
-                    "updated_at",
-                )
-            },
+            {"fields": FILING_STATE_FIELDS},
         ),
         (
             _("Capacity upgrade and registration"),
