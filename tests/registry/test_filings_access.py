@@ -70,7 +70,9 @@ MATRIX = [
     ("submit", "draft", "post", [302, 404, 302, 403, 302]),
     ("accept", "submitted", "get", [405, 405, 405, 405, 405]),
     ("accept", "submitted", "post", [403, 403, 302, 403, 302]),
+    ("return", "submitted", "get", [405, 405, 405, 405, 405]),
     ("return", "submitted", "post", [403, 403, 302, 403, 302]),
+    ("cancel", "filed", "get", [405, 405, 405, 405, 405]),
     ("cancel", "filed", "post", [403, 403, 302, 403, 302]),
 ]
 
@@ -108,6 +110,26 @@ def test_edit_post_matrix(client, actors, groups, actor):
     assert response.status_code == expected
     group.refresh_from_db()
     assert (group.leader_name == "李改名") == (actor in {"clerk_qyc", "district_staff"})
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_create_post_matrix(client, actors, qyc_community, actor):
+    """Everybody posts a new filing in 劝业场's community; only its clerk and staff may."""
+    if actors[actor] is not None:
+        client.force_login(actors[actor])
+    response = client.post(
+        reverse("filings:create"), {"name": "福明社区书画社", "community": qyc_community.pk}
+    )
+    expected = {
+        "clerk_qyc": 302,
+        "clerk_xbl": 200,  # the form refuses a community of another street
+        "district_staff": 302,
+        "incubator_staff": 403,
+        "anonymous": 302,
+    }[actor]
+    assert response.status_code == expected
+    created = CommunityGroup.objects.filter(name="福明社区书画社").exists()
+    assert created == (actor in {"clerk_qyc", "district_staff"})
 
 
 def test_other_street_clerk_changes_nothing_by_any_action(client, clerk_xbl, groups):
