@@ -257,18 +257,16 @@ def _display(field, value, form):
     return "、".join(str(v) for v in values) or "—"
 
 
-def _transition(request, pk, action, *, reviewer=False, **kwargs):
-    """Run a workflow step on a filing the user may see; refusals become messages."""
+def _transition(request, pk, action, **kwargs):
+    """Run a workflow step on a filing the user may see; a refusal becomes a message.
+    Returns the updated filing, or None when the step was refused."""
     with transaction.atomic():
         group = access.get_filing_or_404(request.user, pk, for_update=True)
-        if reviewer and not access.can_review_filings(request.user):
-            raise PermissionDenied
         try:
-            action(group, **kwargs)
+            return action(group, **kwargs)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
-            return False
-    return True
+            return None
 
 
 @require_POST
@@ -295,8 +293,8 @@ def review_queue(request):
 @require_POST
 @reviewer_required
 def filing_accept(request, pk):
-    if _transition(request, pk, filings.accept, reviewer=True):
-        group = access.get_filing_or_404(request.user, pk)
+    group = _transition(request, pk, filings.accept)
+    if group is not None:
         messages.success(
             request,
             _("Accepted and filed as %(number)s.") % {"number": group.filing_number},
@@ -309,7 +307,7 @@ def filing_accept(request, pk):
 def filing_return(request, pk):
     form = ReturnForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""  # empty: refused below
-    if _transition(request, pk, filings.return_for_correction, reviewer=True, reason=reason):
+    if _transition(request, pk, filings.return_for_correction, reason=reason):
         messages.success(request, _("Returned to the street office for correction."))
     return _back(request, pk)
 
@@ -335,7 +333,6 @@ def filing_cancel(request, pk):
         request,
         pk,
         filings.cancel,
-        reviewer=True,
         reason=form.cleaned_data["reason"],
         on=form.cleaned_data["cancelled_on"],
     ):

@@ -188,3 +188,14 @@ def test_review_queue_lists_submitted_of_every_street(client, district_staff, gr
     assert response.url == reverse("filings:review")
     groups["submitted"].refresh_from_db()
     assert groups["submitted"].status == FilingStatus.FILED
+
+
+def test_refusals_are_explained_in_chinese(client, clerk_xbl, incubator_staff, groups):
+    client.force_login(incubator_staff)
+    response = client.get(reverse("filings:list"))
+    assert response.status_code == 403 and "无权访问" in response.content.decode()
+    client.force_login(clerk_xbl)
+    response = client.get(reverse("filings:detail", args=[groups["draft"].pk]))
+    page = response.content.decode()
+    assert response.status_code == 404 and "页面不存在" in page
+    assert groups["draft"].name not in page
