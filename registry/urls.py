@@ -6,6 +6,7 @@ app_name = "filings"
 urlpatterns = [
     path("", views.filing_list, name="list"),
     path("new/", views.filing_create, name="create"),
+    path("export.xlsx", views.filing_export, name="export"),
     path("review/", views.review_queue, name="review"),
     path("<int:pk>/", views.filing_detail, name="detail"),
     path("<int:pk>/edit/", views.filing_edit, name="edit"),
