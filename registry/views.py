@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -27,7 +27,13 @@ from hepingorgs.history import history_for
 from hepingorgs.xlsx import XLSX_CONTENT_TYPE, workbook_bytes
 from registry import filings
 from registry.filters import CommunityGroupFilter
-from registry.forms import CancelForm, CommunityGroupForm, ReturnForm
+from registry.forms import (
+    CancelForm,
+    CommunityGroupForm,
+    ReturnForm,
+    duplicate_name_message,
+    name_conflicts,
+)
 from registry.models import CommunityGroup, FilingCategory, FilingStatus
 
 PAGE_SIZE = 50
@@ -213,10 +219,26 @@ def filing_create(request):
     if request.method == "POST" and form.is_valid():
         group = form.save(commit=False)
         group.created_by = request.user
-        group.save()
-        messages.success(request, _("Draft saved. Submit it when it is complete."))
-        return redirect("filings:detail", pk=group.pk)
+        if _save_unless_name_taken(form, group):
+            messages.success(request, _("Draft saved. Submit it when it is complete."))
+            return redirect("filings:detail", pk=group.pk)
     return render(request, "filings/form.html", {"form": form, "group": None})
+
+
+def _save_unless_name_taken(form, group):
+    """Save; if another clerk took the name between validation and saving (the database's
+    unique constraint fires), report it on the name field instead of failing."""
+    try:
+        with transaction.atomic():
+            group.save()
+    except IntegrityError as error:
+        constraint = getattr(getattr(error.__cause__, "diag", None), "constraint_name", "")
+        if constraint != "communitygroup_unique_active_name":
+            raise
+        same, _similar = name_conflicts(group.name, group.street_id, group.pk)
+        form.add_error("name", duplicate_name_message(same) if same else str(error))
+        return False
+    return True
 
 
 def _conflicts(group, seen_version):
@@ -263,7 +285,8 @@ def filing_edit(request, pk):
             return _render_conflict(request, current, seen_version)
         group = form.save(commit=False)
         group.version = current.version + 1
-        group.save()
+        if not _save_unless_name_taken(form, group):
+            return render(request, "filings/form.html", {"form": form, "group": current})
     messages.success(request, _("Changes saved."))
     return redirect("filings:detail", pk=group.pk)
 

@@ -125,3 +125,26 @@ def test_draft_may_be_incomplete_but_submission_names_what_is_missing(
     assert str(field) in message
     group.refresh_from_db()
     assert group.status == "draft"
+
+
+def test_name_taken_between_validation_and_saving_is_a_form_error(
+    client, clerk_qyc, qyc_community, quanyechang, monkeypatch
+):
+    """Two clerks saving the same new name at once: the database decides, the loser
+    gets the name error, not a server error."""
+    from registry import forms as filing_forms
+
+    original = filing_forms.CommunityGroupForm._check_names
+
+    def check_then_lose_the_race(form, name, street_id):
+        original(form, name, street_id)
+        make_group(quanyechang, qyc_community, name=name)
+
+    monkeypatch.setattr(filing_forms.CommunityGroupForm, "_check_names", check_then_lose_the_race)
+    client.force_login(clerk_qyc)
+    response = client.post(
+        reverse("filings:create"), {"name": "滨西社区书画社", "community": qyc_community.pk}
+    )
+    assert response.status_code == 200
+    assert "滨西社区书画社" in response.context["form"].errors["name"][0]
+    assert CommunityGroup.objects.filter(name="滨西社区书画社").count() == 1
