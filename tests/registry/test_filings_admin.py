@@ -119,3 +119,28 @@ def test_nobody_but_superusers_delete_filings(client, district_staff, superuser,
     # Even a deletion leaves its trace in the history.
     assert groups["submitted"].events.filter(pgh_label="delete").exists()
     assert reverse("admin:index")
+
+
+def test_changelist_and_review_queue_queries_do_not_grow(
+    client, district_staff, quanyechang, qyc_community
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(district_staff)
+    urls = [admin_url(CommunityGroup, "changelist"), reverse("filings:review")]
+
+    def counts():
+        found = []
+        for url in urls:
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url).status_code == 200
+            found.append(len(queries))
+        return found
+
+    for _ in range(2):
+        filings.submit(make_group(quanyechang, qyc_community))
+    small = counts()
+    for _ in range(30):
+        filings.submit(make_group(quanyechang, qyc_community))
+    assert counts() == small == [10, 5]
