@@ -9,6 +9,7 @@ from rest_framework import permissions, serializers, viewsets
 
 from hepingorgs import access
 from registry.filters import CommunityGroupFilter
+from registry.forms import CommunityGroupForm
 from registry.models import CommunityGroup
 
 
@@ -27,24 +28,12 @@ class CommunityGroupSerializer(serializers.ModelSerializer):
         model = CommunityGroup
         fields = [
             "id",
-            "name",
             "filing_number",
             "filed_on",
             "status",
             "status_display",
             "street",
-            "community",
-            "category",
-            "service_targets",
-            "leader_name",
-            "leader_phone",
-            "member_count",
-            "founded_on",
-            "venue",
-            "guiding_unit",
-            "upgrade_since",
-            "upgrade_partner",
-            "registered_as",
+            *CommunityGroupForm.Meta.fields,
             "version",
             "updated_at",
         ]
