@@ -44,7 +44,6 @@ class Entry:
 
     def __init__(self, when, context, changes, is_creation, is_deletion=False):
         self.when = when
-        self.user_id = context.get("user")
         self.username = context.get("username") or ""
         self.changes = changes
         self.is_creation = is_creation

@@ -13,7 +13,6 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Substr
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from registry import creditcode
@@ -361,11 +360,6 @@ class Organization(PinyinMixin):
     @property
     def credit_code_warnings(self):
         return creditcode.warnings(self.credit_code, settings.DISTRICT_AREA_CODE)
-
-    @property
-    def grade_is_current(self):
-        today = timezone.localdate()
-        return bool(self.grade and self.grade_expires_on and self.grade_expires_on > today)
 
 
 class InspectionResult(models.TextChoices):
