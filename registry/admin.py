@@ -106,19 +106,23 @@ class CreditCodeField(forms.CharField):
             creditcode.validate(value)
 
 
+# What an annual report says, in the order of the paper form.
+ANNUAL_REPORT_FIGURES = (
+    "year",
+    "result",
+    "staff_total",
+    "staff_bachelor_plus",
+    "volunteers",
+    "revenue",
+    "expenditure",
+    "tax_paid",
+    "net_assets",
+)
+
+
 class AnnualReportInline(RegistryInline):
     model = AnnualReport
-    fields = (
-        "year",
-        "result",
-        "staff_total",
-        "staff_bachelor_plus",
-        "volunteers",
-        "revenue",
-        "expenditure",
-        "tax_paid",
-        "net_assets",
-    )
+    fields = ANNUAL_REPORT_FIGURES
 
 
 class CreditRecordInline(RegistryInline):
@@ -247,18 +251,7 @@ class ListingFilter(admin.SimpleListFilter):
 
 @admin.register(AnnualReport)
 class AnnualReportAdmin(RegistryAdmin):
-    list_display = (
-        "organization",
-        "year",
-        "result",
-        "staff_total",
-        "staff_bachelor_plus",
-        "volunteers",
-        "revenue",
-        "expenditure",
-        "tax_paid",
-        "net_assets",
-    )
+    list_display = ("organization", *ANNUAL_REPORT_FIGURES)
     list_filter = ("year", "result")
     list_select_related = ("organization",)
     search_fields = tuple(f"organization__{name}" for name in ORGANIZATION_SEARCH_FIELDS)

@@ -199,3 +199,13 @@ def test_refusals_are_explained_in_chinese(client, clerk_xbl, incubator_staff, g
     page = response.content.decode()
     assert response.status_code == 404 and "页面不存在" in page
     assert groups["draft"].name not in page
+
+
+@pytest.mark.parametrize("name", ["list", "create", "review"])
+def test_review_link_on_every_page_for_staff_only(client, district_staff, clerk_qyc, name):
+    link = f'href="{reverse("filings:review")}"'
+    client.force_login(district_staff)
+    assert link in client.get(reverse(f"filings:{name}")).content.decode()
+    if name != "review":
+        client.force_login(clerk_qyc)
+        assert link not in client.get(reverse(f"filings:{name}")).content.decode()
