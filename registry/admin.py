@@ -25,11 +25,13 @@ from hepingorgs.admin import (
 from registry import creditcode, filings
 from registry.forms import (
     CommunityGroupForm,
+    WorkflowConstraintsMixin,
     duplicate_name_message,
     name_conflicts,
     normalize_name,
 )
 from registry.models import (
+    WORKFLOW_FIELDS,
     AnnualReport,
     ClerkProfile,
     Community,
@@ -278,14 +280,9 @@ class CreditRecordAdmin(RegistryAdmin):
 # ---------------------------------------------------------------------------------------
 
 
-# Changed only by the workflow (registry.filings), never typed in.
+# Changed only by the workflow or by saving, never typed in.
 FILING_STATE_FIELDS = (
-    "status",
-    "filing_number",
-    "filed_on",
-    "return_reason",
-    "cancelled_on",
-    "cancel_reason",
+    *WORKFLOW_FIELDS,
     "version",
     "created_by",
     "created_at",
@@ -293,7 +290,7 @@ FILING_STATE_FIELDS = (
 )
 
 
-class CommunityGroupAdminForm(forms.ModelForm):
+class CommunityGroupAdminForm(WorkflowConstraintsMixin, forms.ModelForm):
     """Staff edit any street's filing; the street follows the community, and the name
     must not be taken by another active group of that street."""
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy
 
 from hepingorgs import access
 from registry.models import (
+    WORKFLOW_FIELDS,
     CommunityGroup,
     FilingCategory,
     FilingStatus,
@@ -64,7 +65,20 @@ def duplicate_name_message(same):
     }
 
 
-class CommunityGroupForm(forms.ModelForm):
+class WorkflowConstraintsMixin:
+    """Also check the model's constraints that involve the workflow fields.
+
+    Those fields are never in a form, and Django skips every constraint that mentions a
+    field the form leaves out; for a filed group, clearing the leader's phone would then
+    reach the database's check and fail as a server error instead of a message. The
+    instance's own values of these fields are authoritative, so they are checked as is.
+    """
+
+    def _get_validation_exclusions(self):
+        return super()._get_validation_exclusions() - set(WORKFLOW_FIELDS)
+
+
+class CommunityGroupForm(WorkflowConstraintsMixin, forms.ModelForm):
     """Create or edit a draft or returned filing.
 
     The street is never a form field: it is the community's street, and the community

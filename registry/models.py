@@ -520,6 +520,15 @@ class FilingStatus(models.TextChoices):
 # Clerks edit a filing only in these states; afterwards only transitions change it.
 EDITABLE_STATUSES = (FilingStatus.DRAFT, FilingStatus.RETURNED)
 NUMBERED_STATUSES = (FilingStatus.FILED, FilingStatus.CANCELLED)
+# Set only by the workflow (registry.filings), never typed into a form.
+WORKFLOW_FIELDS = (
+    "status",
+    "filing_number",
+    "filed_on",
+    "return_reason",
+    "cancelled_on",
+    "cancel_reason",
+)
 
 
 @track_history()

@@ -144,3 +144,32 @@ def test_changelist_and_review_queue_queries_do_not_grow(
     for _ in range(30):
         filings.submit(make_group(quanyechang, qyc_community))
     assert counts() == small == [10, 5]
+
+
+def test_clearing_a_required_field_of_a_filed_group_is_a_message(
+    client, district_staff, quanyechang, qyc_community
+):
+    group = make_group(quanyechang, qyc_community, name="福明社区书画社")
+    filings.submit(group)
+    filings.accept(group)
+    client.force_login(district_staff)
+    data = {
+        "name": group.name,
+        "community": qyc_community.pk,
+        "category": group.category_id,
+        "service_targets": ["residents"],
+        "leader_name": "张秀兰",
+        "leader_phone": "",
+        "member_count": 20,
+    }
+    response = client.post(admin_url(CommunityGroup, "change", group.pk), data)
+    assert response.status_code == 200
+    (constraint,) = [
+        c
+        for c in CommunityGroup._meta.constraints
+        if c.name == "communitygroup_complete_when_submitted"
+    ]
+    errors = response.context["adminform"].form.non_field_errors()
+    assert str(constraint.violation_error_message) in errors
+    group.refresh_from_db()
+    assert group.leader_phone == "13800000000"
