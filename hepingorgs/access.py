@@ -151,3 +151,8 @@ def can_edit_filing(user, group):
 
 def can_review_filings(user):
     return is_district_staff(user)
+
+
+def can_use_incubator(user):
+    """The incubation centre's staff and district staff (the centre is the bureau's)."""
+    return is_district_staff(user) or is_incubator_staff(user)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from registry import views
+from registry.views import filings as views
 
 app_name = "filings"
 urlpatterns = [
