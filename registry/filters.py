@@ -1,7 +1,6 @@
 """Filter sets, one per resource, shared by the HTML lists and (later) the API."""
 
 import django_filters
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from hepingorgs import access
@@ -13,28 +12,7 @@ from registry.models import (
     ServiceTarget,
     Street,
 )
-from registry.pinyin import pinyin_keys
-
-
-def search_groups(queryset, value):
-    """Free text: name, pinyin (full or initials), filing number or leader."""
-    value = " ".join(value.split())
-    if not value:
-        return queryset
-    condition = (
-        Q(name__icontains=value)
-        | Q(filing_number__icontains=value)
-        | Q(leader_name__icontains=value)
-    )
-    compact = value.replace(" ", "").lower()
-    if compact.isascii() and compact.isalnum():
-        condition |= Q(name_pinyin__contains=compact) | Q(name_initials__contains=compact)
-    elif not compact.isascii():
-        # Chinese typed with a different character for the same sound still finds it.
-        full, _initials = pinyin_keys(compact)
-        if full:
-            condition |= Q(name_pinyin__contains=full)
-    return queryset.filter(condition)
+from registry.search import search_groups
 
 
 class CommunityGroupFilter(django_filters.FilterSet):
@@ -74,7 +52,8 @@ class CommunityGroupFilter(django_filters.FilterSet):
             del self.filters["street"]
 
     def filter_q(self, queryset, name, value):
-        return search_groups(queryset, value)
+        # The workspace is internal: clerks and staff may find a group by its leader.
+        return search_groups(queryset, value, private=True)
 
     def filter_target(self, queryset, name, value):
         return queryset.filter(service_targets__contains=[value])
