@@ -8,6 +8,7 @@ further ModelAdmin of a tracked registry model subclasses ``RegistryAdmin``.
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F
@@ -16,7 +17,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from hepingorgs import access
+from hepingorgs import access, extensions
 from hepingorgs.admin import (
     ConstraintMessageInlineFormSet,
     SuperuserDeleteOnlyMixin,
@@ -228,6 +229,14 @@ class OrganizationAdmin(RegistryAdmin):
         if code and code != search_term.strip().upper():
             results |= queryset.filter(credit_code__contains=code)
         return results, may_have_duplicates
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # Other apps' sections (venture projects, incubation ...) registered through
+        # hepingorgs.extensions; the registry does not know which apps they come from.
+        obj = self.get_object(request, unquote(object_id))
+        sections = extensions.sections("admin_sections", obj) if obj is not None else []
+        extra_context = {**(extra_context or {}), "extension_sections": sections}
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
