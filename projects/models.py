@@ -284,7 +284,7 @@ class Project(models.Model):
                 name="project_updated_at",
                 operation=pgtrigger.Update,
                 when=pgtrigger.Before,
-                func="NEW.updated_at = now(); RETURN NEW;",
+                func="NEW.updated_at = clock_timestamp(); RETURN NEW;",
             )
         ]
         constraints = [
@@ -318,7 +318,10 @@ class Project(models.Model):
                 ),
             ),
             models.CheckConstraint(
-                condition=(Q(status__in=AWARDED_STATUSES) & Q(awarded__gt=0))
+                # NULL would pass a CHECK: every nullable column is tested for NULL first.
+                condition=(
+                    Q(status__in=AWARDED_STATUSES) & Q(awarded__isnull=False) & Q(awarded__gt=0)
+                )
                 | (~Q(status__in=AWARDED_STATUSES) & Q(awarded__isnull=True)),
                 name="project_award_iff_approved",
                 violation_error_message=_(
@@ -332,7 +335,10 @@ class Project(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(paid__gte=0)
-                & (Q(awarded__isnull=True, paid=0) | Q(paid__lte=F("awarded"))),
+                & (
+                    (Q(awarded__isnull=True) & Q(paid=0))
+                    | (Q(awarded__isnull=False) & Q(paid__lte=F("awarded")))
+                ),
                 name="project_paid_within_award",
                 violation_error_message=_("The tranches paid cannot exceed the awarded amount."),
             ),
@@ -540,7 +546,12 @@ class Tranche(models.Model):
             ),
             models.CheckConstraint(
                 condition=(Q(paid__isnull=True) & Q(paid_on__isnull=True))
-                | (Q(paid__gt=0) & Q(paid__lte=F("planned")) & Q(paid_on__isnull=False)),
+                | (
+                    Q(paid__isnull=False)
+                    & Q(paid__gt=0)
+                    & Q(paid__lte=F("planned"))
+                    & Q(paid_on__isnull=False)
+                ),
                 name="tranche_paid_within_plan",
                 violation_error_message=_(
                     "A payment needs its date and cannot exceed the planned amount."

@@ -50,9 +50,11 @@ def make_project(round_, applicant=None, *, streets=(), group=None, host=None, *
         "target_beneficiaries": 200,
     }
     if group is not None:
-        values.update(applicant_group=group, host=host)
+        values["applicant_group"] = group
     else:
         values["applicant_organization"] = applicant or make_organization()
+    if host is not None:
+        values["host"] = host
     values.update(fields)
     project = Project.objects.create(**values)
     if streets:
