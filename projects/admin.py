@@ -14,7 +14,6 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Avg, Count, F, Max, Min, Q, Sum
 from django.template.response import TemplateResponse
-from django.utils.formats import number_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -50,7 +49,9 @@ from projects.models import (
 
 
 def yuan(value):
-    return number_format(value or Decimal("0.00"), decimal_pos=2, force_grouping=True)
+    """Yuan with two places and thousands commas, as on Chinese financial statements
+    (the zh_Hans number format would group by ten thousands without a separator)."""
+    return f"{value or Decimal('0.00'):,.2f}"
 
 
 class ProjectsAdmin(SuperuserDeleteOnlyMixin, TrackedHistoryMixin, admin.ModelAdmin):

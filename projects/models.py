@@ -113,7 +113,7 @@ class Round(models.Model):
                 & Q(first_tranche=100 - F("second_tranche") - F("final_tranche")),
                 name="round_tranches_add_up",
                 violation_error_message=_(
-                    "The tranches must add up to 100%, with a first tranche above zero."
+                    "The tranche percentages must add up to 100, with a first tranche above zero."
                 ),
             ),
             models.CheckConstraint(
