@@ -8,7 +8,6 @@ intermediate page, and runs ``projects.workflow`` one project at a time: a refus
 project is reported with the reason and left as it was.
 """
 
-from decimal import Decimal
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
@@ -46,12 +45,7 @@ from projects.models import (
     Tranche,
     with_grade,
 )
-
-
-def yuan(value):
-    """Yuan with two places and thousands commas, as on Chinese financial statements
-    (the zh_Hans number format would group by ten thousands without a separator)."""
-    return f"{value or Decimal('0.00'):,.2f}"
+from projects.templatetags.money import yuan
 
 
 class ProjectsAdmin(SuperuserDeleteOnlyMixin, TrackedHistoryMixin, admin.ModelAdmin):

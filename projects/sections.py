@@ -10,7 +10,6 @@ registry renders these without importing this app.
   rejected (a terminated project did receive money).
 """
 
-from decimal import Decimal
 
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
@@ -18,12 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from hepingorgs.extensions import OrganizationFilter, ProfileSection
 from projects.models import AWARDED_STATUSES, Project, ServiceContract, with_grade
-
-
-def yuan(value):
-    """Yuan with two places and thousands commas, as on Chinese financial statements
-    (the zh_Hans number format would group by ten thousands without a separator)."""
-    return f"{value or Decimal('0.00'):,.2f}"
+from projects.templatetags.money import yuan
 
 
 def _projects_of(organization):
