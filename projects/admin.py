@@ -8,7 +8,6 @@ intermediate page, and runs ``projects.workflow`` one project at a time: a refus
 project is reported with the reason and left as it was.
 """
 
-
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Avg, Count, F, Max, Min, Q, Sum

@@ -10,7 +10,6 @@ registry renders these without importing this app.
   rejected (a terminated project did receive money).
 """
 
-
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy

@@ -277,7 +277,7 @@ def _detail_rows(year):
         _projects(year)
         .annotate(
             served=_served(),
-            street_names=StringAgg("streets__name", delimiter="、", ordering="streets__code"),
+            street_names=StringAgg("streets__name", delimiter="、", order_by="streets__code"),
         )
         .order_by("field", "title", "pk")
         .values_list(*DETAIL_COLUMNS)
