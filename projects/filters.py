@@ -21,7 +21,7 @@ class ProjectFilter(django_filters.FilterSet):
     )
     year = django_filters.NumberFilter(label=_("year"), field_name="round__year")
     field = django_filters.ChoiceFilter(
-        label=_("field"), choices=ProjectField.choices, empty_label=_("all fields")
+        label=_("service field"), choices=ProjectField.choices, empty_label=_("all fields")
     )
     street = django_filters.ModelChoiceFilter(
         label=_("street"),

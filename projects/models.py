@@ -221,7 +221,7 @@ class Project(models.Model):
         help_text=_("依托单位: required when a filed community group applies."),
     )
     title = models.CharField(_("title"), max_length=200)
-    field = models.CharField(_("field"), max_length=12, choices=ProjectField.choices)
+    field = models.CharField(_("service field"), max_length=12, choices=ProjectField.choices)
     streets = models.ManyToManyField(
         Street, related_name="venture_projects", verbose_name=_("streets served")
     )

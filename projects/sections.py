@@ -62,7 +62,7 @@ def profile_section(organization):
             _("year"),
             _("title"),
             _("role"),
-            _("field"),
+            _("service field"),
             _("awarded (yuan)"),
             _("paid (yuan)"),
             _("evaluation grade"),

@@ -157,7 +157,7 @@ def annual(year):
     }
     field_table = Table(
         title=_("Venture projects by field"),
-        header=_breakdown_header(_("field")),
+        header=_breakdown_header(_("service field")),
         rows=[by_field[value].row(str(label)) for value, label in ProjectField.choices],
         kinds=BREAKDOWN_KINDS,
     )
@@ -257,7 +257,7 @@ def _detail(year, count):
         _("applicant"),
         _("credit code or filing number"),
         _("host organization"),
-        _("field"),
+        _("service field"),
         _("streets served"),
         _("status"),
         _("requested (yuan)"),

@@ -122,7 +122,7 @@ def table(figures, title_part):
 
 def test_the_tables_by_field_and_street(dataset):
     figures = stats.annual(2016)
-    by_field = table(figures, "领域")
+    by_field = table(figures, "按领域")
     assert [row[0] for row in by_field.rows] == [str(label) for _v, label in ProjectField.choices]
     assert len(by_field.header) == len(by_field.kinds) == 8
     rows = {row[0]: row[1:] for row in by_field.rows}
@@ -209,7 +209,7 @@ def test_zeros_without_data(db):
     assert len(figures.by_street) == 6
     assert list(figures.details[0].rows) == []
     assert all(v == 0 for v in figures.charts[0].values)
-    by_field = table(figures, "领域")
+    by_field = table(figures, "按领域")
     assert all(value == 0 for row in by_field.rows for value in row[1:])
 
 
