@@ -38,6 +38,7 @@ from projects.models import (
     Expert,
     Honor,
     Project,
+    ProjectStatus,
     Review,
     Round,
     ServiceContract,
@@ -140,6 +141,12 @@ class RoundAdmin(ProjectsAdmin):
         if obj is None or obj.pk is None:
             return self.get_empty_value_display()
         awarded, paid = workflow.round_totals(obj)
+        # A terminated project is paid nothing more: its unpaid rest is not outstanding.
+        outstanding = (
+            obj.projects.filter(status__in=AWARDED_STATUSES)
+            .exclude(status=ProjectStatus.TERMINATED)
+            .aggregate(rest=Sum(F("awarded") - F("paid")))["rest"]
+        )
         return format_html(
             "{}：{} · {}：{} · {}：{} · {}：{} · {}：{}",
             _("budget"),
@@ -149,7 +156,7 @@ class RoundAdmin(ProjectsAdmin):
             _("paid"),
             yuan(paid),
             _("outstanding"),
-            yuan(awarded - paid),
+            yuan(outstanding or 0),
             _("remaining"),
             yuan(obj.budget - awarded),
         )

@@ -87,7 +87,9 @@ class ConfirmForm(TransitionForm):
 
 def _date_field(label):
     return forms.DateField(
-        label=label, initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"})
+        label=label,
+        initial=timezone.localdate,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
 
@@ -103,7 +105,8 @@ class ReasonForm(TransitionForm):
 class NoticeForm(TransitionForm):
     notice_from = _date_field(_("public notice from"))
     notice_until = forms.DateField(
-        label=_("public notice until"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("public notice until"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
     def clean(self):

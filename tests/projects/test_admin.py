@@ -275,6 +275,9 @@ def test_the_rest_of_the_way_through_actions(client, district_staff, reviewing):
     change = client.get(admin_url(Project, "change", reviewing.pk))
     assert change.status_code == 200
     assert "服务对象流失" in change.content.decode()
+    money = client.get(admin_url(Round, "change", reviewing.round_id)).content.decode()
+    assert "已拨付：80,000.00" in money
+    assert "待拨付：0.00" in money  # a terminated project is paid nothing more
 
 
 # Forms --------------------------------------------------------------------------------
