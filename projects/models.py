@@ -16,7 +16,7 @@ terminated, rounds closed, contracts terminated.
 """
 
 import pgtrigger
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, OuterRef, Q, Subquery, Value
@@ -493,9 +493,12 @@ class Review(models.Model):
 
     def clean(self):
         super().clean()
-        if not (self.project_id and self.expert_id):
+        # On the admin's add page the project is not saved yet: use the related objects.
+        try:
+            project, expert = self.project, self.expert
+        except ObjectDoesNotExist:
             return
-        message = conflict_of_interest(self.expert, self.project)
+        message = conflict_of_interest(expert, project)
         if message:
             raise ValidationError({"expert": message})
 
