@@ -41,15 +41,15 @@ class ProjectSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
 
-    def get_applicant_credit_code(self, project):
+    def get_applicant_credit_code(self, project) -> str | None:
         """The registered applicant's code; null for a filed community group."""
         org = project.applicant_organization
         return org.credit_code if org else None
 
-    def get_streets(self, project):
+    def get_streets(self, project) -> list[str]:
         return [street.name for street in project.streets.all()]
 
-    def get_evaluation_grade(self, project):
+    def get_evaluation_grade(self, project) -> str | None:
         return project.grade or None
 
 

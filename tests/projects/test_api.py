@@ -72,6 +72,7 @@ def test_same_filters_as_the_page(client, listed, quanyechang):  # noqa: F811
     assert titles({"field": "health"}) == ["老军医社区义诊"]
     assert titles({"street": quanyechang.pk}) == ["老军医社区义诊"]
     assert client.get(URL, {"street": "x"}).status_code == 400
+    assert client.get(URL, {"q": "\x00"}).status_code == 400
 
 
 @pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])

@@ -108,7 +108,15 @@ def test_street_and_round_filters(client, listed, quanyechang, xiaobailou, round
 
 
 @pytest.mark.parametrize(
-    "bad", [{"street": "x"}, {"round": "999999"}, {"year": "abc"}, {"page": "-1"}]
+    "bad",
+    [
+        {"street": "x"},
+        {"round": "999999"},
+        {"year": "abc"},
+        {"page": "-1"},
+        {"q": "\x00"},
+        {"q": "养" * 5000},
+    ],
 )
 def test_bad_input_is_not_a_server_error(client, listed, bad):
     assert client.get(reverse("projects:list"), bad).status_code == 200
