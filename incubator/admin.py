@@ -6,6 +6,7 @@ History page shows the trigger-recorded change history, as in the registry.
 """
 
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Sum
 from django.utils.translation import gettext_lazy as _
 
@@ -220,10 +221,22 @@ class MentorAdmin(IncubatorAdmin):
         return obj.get_specialties_display()
 
 
+class AtLeastOneRowFormSet(ConstraintMessageInlineFormSet):
+    """A session mentors one or more residencies."""
+
+    def clean(self):
+        super().clean()
+        kept = [
+            form for form in self.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+        if not kept:
+            raise ValidationError(_("Residencies: choose at least one residency."))
+
+
 class SessionResidencyInline(IncubatorInline):
     model = SessionResidency
+    formset = AtLeastOneRowFormSet
     fields = ("residency",)
-    min_num = 1
     extra = 1
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):

@@ -21,7 +21,7 @@ from django.contrib.postgres.fields import ArrayField, DateRangeField, RangeOper
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Func, Q, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Cast, Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from registry.models import CommunityGroup, Organization, track_history
@@ -85,7 +85,8 @@ def occupancy():
     planned end while it has not ended, open-ended without either. The end day is free."""
     return Func(
         F("started_on"),
-        Coalesce(F("ended_on"), F("planned_end_on")),
+        # Cast: when a form checks the constraint both ends may be a bare NULL.
+        Cast(Coalesce(F("ended_on"), F("planned_end_on")), models.DateField()),
         Value("[)"),
         function="daterange",
         output_field=DateRangeField(),
@@ -288,7 +289,7 @@ class Mentor(models.Model):
         _("phone"), max_length=30, blank=True, help_text=_("Private: never published.")
     )
     email = models.EmailField(_("email"), blank=True, help_text=_("Private: never published."))
-    is_active = models.BooleanField(_("active"), default=True)
+    is_active = models.BooleanField(_("currently mentoring"), default=True)
 
     class Meta:
         ordering = ["kind", "name", "id"]

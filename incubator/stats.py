@@ -170,7 +170,7 @@ def annual(year):
         ),
         Table(
             _("Mentoring hours by mentor"),
-            [_("mentor"), _("mentoring sessions"), _("hours")],
+            [_("mentor"), _("number of sessions"), _("hours")],
             [[str(mentor), p["year"][0], p["year"][1]] for mentor, p in mentors],
             [None, COUNT, DECIMAL1],
         ),

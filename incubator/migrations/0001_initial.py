@@ -253,7 +253,7 @@ class Migration(migrations.Migration):
                 ('specialties', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(choices=[('finance', 'finance'), ('project_design', 'project design'), ('law', 'law'), ('social_work', 'social work'), ('party_building', 'Party building'), ('fundraising', 'fundraising'), ('communication', 'communication'), ('volunteers', 'volunteer management')], max_length=20), blank=True, default=list, size=None, verbose_name='specialties')),
                 ('phone', models.CharField(blank=True, help_text='Private: never published.', max_length=30, verbose_name='phone')),
                 ('email', models.EmailField(blank=True, help_text='Private: never published.', max_length=254, verbose_name='email')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
+                ('is_active', models.BooleanField(default=True, verbose_name='currently mentoring')),
                 ('organization', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='mentor_roles', to='registry.organization', verbose_name='professional organization')),
             ],
             options={
@@ -274,7 +274,7 @@ class Migration(migrations.Migration):
                 ('specialties', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(choices=[('finance', 'finance'), ('project_design', 'project design'), ('law', 'law'), ('social_work', 'social work'), ('party_building', 'Party building'), ('fundraising', 'fundraising'), ('communication', 'communication'), ('volunteers', 'volunteer management')], max_length=20), blank=True, default=list, size=None, verbose_name='specialties')),
                 ('phone', models.CharField(blank=True, help_text='Private: never published.', max_length=30, verbose_name='phone')),
                 ('email', models.EmailField(blank=True, help_text='Private: never published.', max_length=254, verbose_name='email')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
+                ('is_active', models.BooleanField(default=True, verbose_name='currently mentoring')),
                 ('organization', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='registry.organization', verbose_name='professional organization')),
                 ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
                 ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='incubator.mentor')),
@@ -626,7 +626,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='residency',
-            constraint=django.contrib.postgres.constraints.ExclusionConstraint(condition=models.Q(('mode', 'in_shell'), ('space__isnull', False)), expressions=[('space', '='), (models.Func(models.F('started_on'), django.db.models.functions.comparison.Coalesce(models.F('ended_on'), models.F('planned_end_on')), models.Value('[)'), function='daterange', output_field=django.contrib.postgres.fields.ranges.DateRangeField()), '&&')], name='residency_space_not_shared', violation_error_message='Space: another in-shell residency holds this space over overlapping dates.'),
+            constraint=django.contrib.postgres.constraints.ExclusionConstraint(condition=models.Q(('mode', 'in_shell'), ('space__isnull', False)), expressions=[('space', '='), (models.Func(models.F('started_on'), django.db.models.functions.comparison.Cast(django.db.models.functions.comparison.Coalesce(models.F('ended_on'), models.F('planned_end_on')), models.DateField()), models.Value('[)'), function='daterange', output_field=django.contrib.postgres.fields.ranges.DateRangeField()), '&&')], name='residency_space_not_shared', violation_error_message='Space: another in-shell residency holds this space over overlapping dates.'),
         ),
         pgtrigger.migrations.AddTrigger(
             model_name='residency',
