@@ -288,6 +288,7 @@ def test_a_session_needs_a_residency(client, incubator_staff):
     client.force_login(incubator_staff)
     response = post_admin(client, admin_url(MentoringSession, "add"), session_fields(mentor))
     assert response.status_code == 200
+    assert any("至少选择一个" in e for e in errors_of(response))
     assert not MentoringSession.objects.exists()
 
 
