@@ -202,3 +202,13 @@ def test_dashboard_queries_are_pinned_and_do_not_grow(
         response = client.get(URL, {"day": DAY.isoformat()})
     assert len(many) == 18
     assert len(response.context["space_rows"]) == 3 + 3 + 8
+
+
+def test_the_navigation_links_the_dashboard_for_its_users_only(client, actors):
+    link = f'href="{URL}"'
+    client.force_login(actors["district_staff"])
+    assert link in client.get(reverse("filings:list")).content.decode()
+    client.force_login(actors["clerk_qyc"])
+    assert link not in client.get(reverse("filings:list")).content.decode()
+    client.force_login(actors["incubator_staff"])
+    assert link in client.get(URL).content.decode()
