@@ -98,6 +98,15 @@ def residency_hours(attendance, periods):
     return sorted(result, key=lambda item: (-max(h for _n, h in item[1].values()), str(item[0])))
 
 
+def graduates_mentoring(year):
+    """(residencies graduated in ``year``, mentoring hours they received over their whole
+    residency): "how many hours of mentoring did last year's graduates receive"."""
+    totals = Residency.objects.filter(outcome__in=GRADUATED, outcome_on__year=year).aggregate(
+        n=Count("id", distinct=True), hours=Sum("session_attendance__session__hours")
+    )
+    return totals["n"], totals["hours"] or Decimal(0)
+
+
 def trainings_between(start, end):
     return (
         Training.objects.filter(date__gte=start, date__lte=end)

@@ -170,6 +170,7 @@ def dashboard(request):
     partners = stats.pairings_by_partner(day)
     trainings = list(stats.trainings_between(year_start, day))
     residents = stats.residents_by_mode(day)
+    graduates, graduate_hours = stats.graduates_mentoring(day.year - 1)
     context = {
         "form": form,
         "day": day,
@@ -194,6 +195,9 @@ def dashboard(request):
         "trainings": trainings,
         "training_attendees": sum(t.n_attendees or 0 for t in trainings),
         "progress": _plan_progress(day),
+        "last_year": day.year - 1,
+        "graduates": graduates,
+        "graduate_hours": graduate_hours,
         "pairings": sum(n for _name, n in partners),
         "top_partners": partners[:TOP_PARTNERS],
     }

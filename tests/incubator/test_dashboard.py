@@ -167,10 +167,39 @@ def test_the_dashboard_figures(client, incubator_staff, quanyechang, qyc_communi
     assert lines == [(1, 100), (6, 1000), (120, 10000)]
 
     assert context["pairings"] == 1
+    # Last year's graduates (none here) and the hours they received.
+    assert (context["last_year"], context["graduates"], context["graduate_hours"]) == (2015, 0, 0)
     assert context["top_partners"] == [("和平区和睦社会工作服务中心", 1)]
     page = response.content.decode()
     assert 'lang="zh-hans"' in page and "孵化中心" in page and "<script" not in page
     assert group.leader_phone not in page and group.leader_name not in page
+
+
+def test_the_hours_last_years_graduates_received(client, incubator_staff):
+    mentor = make_mentor()
+    graduate = make_residency(
+        started_on=D(2015, 3, 1),
+        ended_on=D(2016, 6, 1),
+        outcome=Outcome.REGISTERED,
+        outcome_on=D(2016, 6, 1),
+    )
+    withdrawn = make_residency(
+        started_on=D(2015, 3, 1),
+        ended_on=D(2016, 6, 1),
+        outcome=Outcome.WITHDRAWN,
+        outcome_on=D(2016, 6, 1),
+    )
+    other = make_residency(started_on=D(2015, 3, 1))
+    make_session(mentor, [graduate, withdrawn], date=D(2015, 5, 1), hours="2.0")
+    make_session(mentor, [graduate], date=D(2016, 2, 1), hours="1.5")
+    make_session(mentor, [other], date=D(2016, 2, 2), hours="3.0")
+    client.force_login(incubator_staff)
+    response = client.get(URL, {"day": "2017-03-01"})
+    assert (response.context["graduates"], response.context["graduate_hours"]) == (
+        1,
+        Decimal("3.5"),
+    )
+    assert "2016" in response.content.decode()
 
 
 def test_an_empty_centre_shows_zeros(client, district_staff):
@@ -194,13 +223,13 @@ def test_dashboard_queries_are_pinned_and_do_not_grow(
     build_centre()
     client.force_login(incubator_staff)
     # Session, user, role groups; residents, spaces, holders, ending soon, mentor hours
-    # (2), residency hours (2), outcomes, trainings, plan (4), pairings.
-    with django_assert_num_queries(18):
+    # (2), residency hours (2), outcomes, trainings, plan (4), pairings, graduates' hours.
+    with django_assert_num_queries(19):
         client.get(URL, {"day": DAY.isoformat()})
     build_centre(extra=8, prefix="B")
     with CaptureQueriesContext(connection) as many:
         response = client.get(URL, {"day": DAY.isoformat()})
-    assert len(many) == 18
+    assert len(many) == 19
     assert len(response.context["space_rows"]) == 3 + 3 + 8
 
 
