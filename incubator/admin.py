@@ -46,6 +46,37 @@ def residency_field(db_field, kwargs):
         kwargs["queryset"] = with_names(Residency.objects.all())
 
 
+class ResidencyChoicesOnceMixin:
+    """Every row of an inline lists the same residencies: read them once per request,
+    not once per row."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        residency_field(db_field, kwargs)
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "residency" and field is not None:
+            choices = getattr(request, "_incubator_residency_choices", None)
+            if choices is None:
+                choices = [
+                    (getattr(value, "value", value), label) for value, label in field.choices
+                ]
+                request._incubator_residency_choices = choices
+            field.choices = choices
+            inner = getattr(field.widget, "widget", None)  # the admin's related-field wrapper
+            if inner is not None:
+                inner.choices = choices
+        return field
+
+    def get_queryset(self, request):
+        # Each row is titled with its own description (``str``), which names both ends.
+        return (
+            super()
+            .get_queryset(request)
+            .select_related(
+                *self.parent_path, "residency__organization", "residency__community_group"
+            )
+        )
+
+
 def mentor_field(db_field, kwargs):
     if db_field.name == "mentor":
         kwargs["queryset"] = Mentor.objects.select_related("organization")
@@ -112,7 +143,15 @@ class SessionInline(IncubatorInline):
         return False
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("session__mentor__organization")
+        return (
+            super()
+            .get_queryset(request)
+            .select_related(
+                "session__mentor__organization",
+                "residency__organization",
+                "residency__community_group",
+            )
+        )
 
     @admin.display(description=_("mentor"))
     def mentor(self, obj):
@@ -233,15 +272,12 @@ class AtLeastOneRowFormSet(ConstraintMessageInlineFormSet):
             raise ValidationError(_("Residencies: choose at least one residency."))
 
 
-class SessionResidencyInline(IncubatorInline):
+class SessionResidencyInline(ResidencyChoicesOnceMixin, IncubatorInline):
     model = SessionResidency
     formset = AtLeastOneRowFormSet
     fields = ("residency",)
     extra = 1
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        residency_field(db_field, kwargs)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+    parent_path = ("session__mentor__organization",)
 
 
 @admin.register(MentoringSession)
@@ -266,14 +302,11 @@ class MentoringSessionAdmin(IncubatorAdmin):
         return obj.n_residencies
 
 
-class TrainingAttendanceInline(IncubatorInline):
+class TrainingAttendanceInline(ResidencyChoicesOnceMixin, IncubatorInline):
     model = TrainingAttendance
     fields = ("residency", "attendees")
     extra = 1
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        residency_field(db_field, kwargs)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+    parent_path = ("training",)
 
 
 @admin.register(Training)

@@ -225,3 +225,32 @@ def test_changelist_queries_are_pinned_and_do_not_grow(
         client.get(url)
     assert len(many) == len(few), [q["sql"] for q in many.captured_queries]
     assert response.context["cl"].result_count >= 1
+
+
+@pytest.mark.parametrize("model", [Training, MentoringSession, Residency], ids=lambda m: m.__name__)
+def test_change_page_queries_do_not_grow_with_inline_rows(client, district_staff, model):
+    client.force_login(district_staff)
+    mentor = make_mentor()
+
+    def record(n, prefix):
+        residencies = [make_residency(name=f"{prefix}{i}", organization=None) for i in range(n)]
+        residencies[0].organization = make_organization()
+        residencies[0].save()
+        if model is Training:
+            return make_training([(r, 1) for r in residencies])
+        session = make_session(mentor, residencies)
+        if model is Residency:
+            for i in range(n):
+                make_session(mentor, residencies[:1], date=D(2016, 2, 1 + i), hours="0.5")
+                make_output(residencies[0])
+            return residencies[0]
+        return session
+
+    few = record(2, "A")
+    many = record(10, "B")
+    counts = []
+    for obj in (few, many):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(admin_url(model, "change", obj.pk)).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1] <= 12
