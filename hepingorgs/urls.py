@@ -16,6 +16,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("filings/", include("registry.urls")),
     path("projects/", include("projects.urls")),
+    path("incubator/", include("incubator.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include(router.urls)),
 ]
