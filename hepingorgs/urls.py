@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from rest_framework.routers import DefaultRouter
 
+from hepingorgs import downloads
 from registry.api import CommunityGroupViewSet
 
 router = DefaultRouter()
@@ -16,5 +17,8 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("filings/", include("registry.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("registry.urls_directory")),
+    path("downloads/", include((downloads.urlpatterns, "downloads"))),
+    path("", include("hepingorgs.api")),
     path("api/", include(router.urls)),
 ]
