@@ -6,7 +6,7 @@ resource registered here as CSV and JSON, and the schema documents them.
 """
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework import permissions
 from rest_framework.routers import APIRootView, DefaultRouter
 
@@ -47,10 +47,5 @@ urlpatterns = [
         "api/docs/",
         SpectacularSwaggerView.as_view(url_name="api-schema"),
         name="api-docs",
-    ),
-    path(
-        "api/redoc/",
-        SpectacularRedocView.as_view(url_name="api-schema"),
-        name="api-redoc",
     ),
 ]

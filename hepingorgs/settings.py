@@ -189,8 +189,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
-    # Swagger UI and Redoc from our own static files (drf-spectacular-sidecar): no CDN.
+    # Swagger UI from our own static files (drf-spectacular-sidecar): no CDN. (Redoc is
+    # left out: its page loads web fonts from the internet.)
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
 }

@@ -217,9 +217,10 @@ def organization_filterset():
     """``OrganizationFilter`` with a yes/no filter for each registered
     ``OrganizationFilter`` hook (e.g. ``venture_funded`` from the projects app), built
     once per set of hooks (they are registered in ``AppConfig.ready()``)."""
-    key = tuple(hooks.organization_filters.items())
+    registered = dict(hooks.organization_filters)
+    key = tuple((name, id(extension)) for name, extension in registered.items())
     if key not in _extended:
-        extra = {name: _extension_filter(extension) for name, extension in key}
+        extra = {name: _extension_filter(extension) for name, extension in registered.items()}
         _extended.clear()
         _extended[key] = type("OrganizationFilter", (OrganizationFilter,), extra)
     return _extended[key]
