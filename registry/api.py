@@ -4,9 +4,9 @@ The internal API of the filing workspace (``/api/filings/``, session login; cler
 district staff) and, below it, the public read-only resources of ``/api/v1/``
 (registered in ``hepingorgs.api``).
 
-Internal API: read-only: filings change through the workspace's forms and workflow. Rows come through
-``access.filings_for`` and the list's own filter set, so the API can show no more than
-the HTML list does; a filing of another street answers 404.
+Internal API: read-only: filings change through the workspace's forms and workflow.
+Rows come through ``access.filings_for`` and the list's own filter set, so the API can
+show no more than the HTML list does; a filing of another street answers 404.
 """
 
 from django.db.models import Prefetch
@@ -156,7 +156,9 @@ class OrganizationSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         extra_kwargs = {
-            "org_type": {"help_text": _("1 social group, 2 private non-enterprise unit, 3 foundation.")},
+            "org_type": {
+                "help_text": _("1 social group, 2 private non-enterprise unit, 3 foundation.")
+            },
             "field": {"help_text": _("Code of the official classification of fields.")},
             "registered_funds": {"help_text": _("Yuan, two decimal places.")},
             "domicile": {"help_text": _("The organization's registered address.")},
@@ -225,8 +227,12 @@ class OrganizationDetailSerializer(OrganizationSerializer):
     sections = serializers.SerializerMethodField(label=_("other sections"))
 
     class Meta(OrganizationSerializer.Meta):
-        fields = [*OrganizationSerializer.Meta.fields, "annual_inspections", "credit_records",
-                  "sections"]
+        fields = [
+            *OrganizationSerializer.Meta.fields,
+            "annual_inspections",
+            "credit_records",
+            "sections",
+        ]
 
     @extend_schema_field(SectionSerializer(many=True))
     def get_sections(self, organization):

@@ -236,7 +236,8 @@ class PublicCommunityGroupFilter(PublicFilterSet):
         "filed": ("filed_on", "pk"),
     }
     STATUS_CHOICES = [
-        (value, label) for value, label in FilingStatus.choices
+        (value, label)
+        for value, label in FilingStatus.choices
         if value in directory.PUBLIC_GROUP_STATUSES
     ]
 

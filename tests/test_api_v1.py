@@ -123,7 +123,9 @@ def test_community_groups(client, groups):
     text = response.content.decode()
     assert "赵桂芝" not in text and "13912345678" not in text
     number = groups["choir"].filing_number
-    assert client.get(f"/api/v1/community-groups/{number}/").json()["name"] == "福明社区夕阳红合唱团"
+    assert (
+        client.get(f"/api/v1/community-groups/{number}/").json()["name"] == "福明社区夕阳红合唱团"
+    )
     assert names(client.get("/api/v1/community-groups/", {"q": "xyh"})) == ["福明社区夕阳红合唱团"]
     assert names(client.get("/api/v1/community-groups/", {"q": "赵桂芝"})) == []
     # Drafts and submitted filings are not public, not even by number or id.
@@ -146,9 +148,7 @@ def test_updated_since(client, orgs, groups):
     assert names(client.get("/api/v1/community-groups/", {"updated_since": future})) == []
     # Without a zone the time is Beijing time.
     local = timezone.localtime(moved).replace(tzinfo=None).isoformat()
-    assert "和平区围棋协会" in names(
-        client.get("/api/v1/organizations/", {"updated_since": local})
-    )
+    assert "和平区围棋协会" in names(client.get("/api/v1/organizations/", {"updated_since": local}))
 
 
 @pytest.mark.parametrize("value", ["yesterday", "2026-13-01", "1700000000"])

@@ -103,7 +103,9 @@ def groups(quanyechang, qyc_community, xiaobailou, xbl_community):
     )
     filings.submit(helpers)
     filings.accept(helpers, on=datetime.date(2017, 6, 1))
-    filings.cancel(CommunityGroup.objects.get(pk=helpers.pk), "活动停止", on=datetime.date(2019, 1, 1))
+    filings.cancel(
+        CommunityGroup.objects.get(pk=helpers.pk), "活动停止", on=datetime.date(2019, 1, 1)
+    )
     draft = make_group(quanyechang, qyc_community, name="福明社区太极拳队", leader_name="孙立平")
     submitted = make_group(quanyechang, qyc_community, name="福明社区书法队")
     filings.submit(submitted)

@@ -32,7 +32,7 @@ def test_directory_lists_every_organization_by_pinyin(client, orgs):
     assert '<html lang="zh-Hans">' in html
     assert "共 4 个社会组织" in html
     assert '<main id="content">' in html and 'role="search"' in html
-    assert f'<label for="id_q">搜索</label>' in html
+    assert '<label for="id_q">搜索</label>' in html
     # A discreet staff login for anonymous visitors, and the public navigation.
     assert reverse("login") in html and "/stats/" in html and 'href="/"' in html
     assert "022-23456789" not in html
@@ -131,7 +131,7 @@ def test_profile_shows_the_public_record(client, orgs):
         "天津市和平区民政局",
         elder.legal_representative,
         elder.domicile,
-        "30,000.00 元",
+        "30000.00 元",
         "2010-05-01",
         "4A",
         "通过登记的住所无法联系",
@@ -163,7 +163,9 @@ def test_profile_shows_sections_registered_by_other_apps(client, orgs, monkeypat
 
     def projects(org):
         return ProfileSection(
-            title="公益创投项目", header=["年度", "项目", "金额（元）"], rows=[[2016, "助老", "50000.00"]]
+            title="公益创投项目",
+            header=["年度", "项目", "金额（元）"],
+            rows=[[2016, "助老", "50000.00"]],
         )
 
     monkeypatch.setattr(hooks, "profile_sections", [projects])
@@ -176,8 +178,8 @@ def test_filters_registered_by_other_apps(client, orgs, monkeypatch):
 
     funded = OrganizationFilter(
         label="获得公益创投资助",
-        apply=lambda qs, value: qs.filter(name__contains="养老") if value else qs.exclude(
-            name__contains="养老"
+        apply=lambda qs, value: (
+            qs.filter(name__contains="养老") if value else qs.exclude(name__contains="养老")
         ),
     )
     monkeypatch.setattr(hooks, "organization_filters", {"venture_funded": funded})
