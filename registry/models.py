@@ -31,16 +31,17 @@ def track_history():
 
 
 def touch_updated_at():
-    """``updated_at = now()`` on every UPDATE that changes something, in the database, so
-    that bulk writes, ``QuerySet.update()`` and imports move it too (mirrors of the open
-    data ask for ``updated_since``). It runs before pghistory's AFTER triggers, so the
-    history sees the new time."""
+    """``updated_at`` = the statement's time on every UPDATE that changes something, in the
+    database, so that bulk writes, ``QuerySet.update()`` and imports move it too (mirrors
+    of the open data ask for ``updated_since``). ``statement_timestamp()`` is what
+    Django's ``Now()`` (the column's default on insert) gives, so inserts and updates
+    agree. It runs before pghistory's AFTER triggers, so the history sees the new time."""
     return pgtrigger.Trigger(
         name="touch_updated_at",
         when=pgtrigger.Before,
         operation=pgtrigger.Update,
         condition=pgtrigger.Condition("OLD.* IS DISTINCT FROM NEW.*"),
-        func="NEW.updated_at = now(); RETURN NEW;",
+        func="NEW.updated_at = statement_timestamp(); RETURN NEW;",
     )
 
 
