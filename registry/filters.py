@@ -81,6 +81,7 @@ UPDATED_SINCE_HELP = _(
 UPDATED_SINCE_ERROR = _(
     "updated_since: enter a date and time in ISO 8601 form, e.g. 2026-01-31T08:00:00+08:00."
 )
+YES_NO = [("", _("either")), ("true", _("yes")), ("false", _("no"))]
 # Set by the search module on its results when it ranks them (exact and prefix matches
 # first); used as the first sort key whenever present.
 SEARCH_RANK = "search_rank"
@@ -159,12 +160,12 @@ class OrganizationFilter(PublicFilterSet):
     credit_listed = django_filters.BooleanFilter(
         label=_("on a credit list now"),
         method="filter_credit_listed",
-        widget=forms.Select(choices=[("", "—"), ("true", _("yes")), ("false", _("no"))]),
+        widget=forms.Select(choices=YES_NO),
     )
     has_party_organization = django_filters.BooleanFilter(
         label=_("has a Party organization"),
         method="filter_party",
-        widget=forms.Select(choices=[("", "—"), ("true", _("yes")), ("false", _("no"))]),
+        widget=forms.Select(choices=YES_NO),
     )
     sort = django_filters.ChoiceFilter(
         label=_("sort"),
@@ -206,7 +207,7 @@ def _extension_filter(extension):
     return django_filters.BooleanFilter(
         label=extension.label,
         method=apply,
-        widget=forms.Select(choices=[("", "—"), ("true", _("yes")), ("false", _("no"))]),
+        widget=forms.Select(choices=YES_NO),
     )
 
 

@@ -40,6 +40,7 @@ def _list(request, filterset_class, queryset, template):
                 if field.name != "q" and field.name not in HIDDEN_FILTERS
             ],
             "hidden": [field for field in filterset.form if field.name in HIDDEN_FILTERS],
+            "filters_open": any(name != "q" for name in filterset.form.changed_data),
             "page": page,
             "query": query.urlencode(),
             "today": timezone.localdate(),

@@ -4,10 +4,13 @@ profiles, community groups; Chinese, accessible, no private data."""
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from registry import filings
 from registry.models import CommunityGroup
-from tests.conftest import make_organization
+from tests.conftest import make_group, make_organization
 
 pytest_plugins = ["tests.registry.directory_data"]
 
@@ -247,3 +250,35 @@ def test_logged_in_staff_see_the_same_pages(client, district_staff, orgs, groups
     assert len(names(client.get(ORGS))) == 4
     assert "赵桂芝" not in client.get(GROUPS).content.decode()
     assert CommunityGroup.objects.count() == 4
+
+
+# ---------------------------------------------------------------------------------------
+# Query counts: independent of the page size and of the number of rows
+# ---------------------------------------------------------------------------------------
+
+
+def _queries(client, url, params=None):
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url, params or {}).status_code == 200
+    return len(queries)
+
+
+def test_query_counts_of_the_public_pages(client, orgs, groups, quanyechang, qyc_community):
+    # Lists: count, page, and the choices of the street (and community, category) filters.
+    expected = {ORGS: 3, GROUPS: 5}
+    profile = reverse("directory:organization", args=[orgs["elder"].credit_code])
+    small = {url: _queries(client, url) for url in expected}
+    assert small == expected
+    # The profile: the organization, its inspections, its credit records.
+    assert _queries(client, profile) == 3
+    for n in range(45):
+        make_organization(name=f"和平区计数协会{n}", street=quanyechang)
+        group = make_group(quanyechang, qyc_community, name=f"计数队{n}")
+        filings.submit(group)
+        filings.accept(group)
+    for url, count in expected.items():
+        assert _queries(client, url) == count
+        assert _queries(client, url, {"page": 2, "q": "计数"}) == count
+        # A street filter looks the street up first.
+        assert _queries(client, url, {"street": quanyechang.code, "sort": "name"}) == count + 1
+    assert _queries(client, profile) == 3
