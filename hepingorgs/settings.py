@@ -180,13 +180,17 @@ PUBLIC_THROTTLE_RATES = {
 # a million rows costs more than the page itself.
 PUBLIC_COUNT_CAP = envint("PUBLIC_COUNT_CAP", 10_000)
 SPECTACULAR_SETTINGS = {
-    "TITLE": "和平区社会组织公开数据接口",
+    "TITLE": f"{DISTRICT_NAME}社会组织公开数据接口",
     "DESCRIPTION": (
         "只读、免登录。登记的社会组织与备案的社区社会组织；每个资源都支持 q（搜索）与 "
         "updated_since（ISO 8601 时间）参数。批量数据见 /downloads/。"
     ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "ENUM_NAME_OVERRIDES": {
+        "OrganizationStatusEnum": "registry.models.OrgStatus",
+        "PublicFilingStatusEnum": "registry.directory.PUBLIC_GROUP_STATUS_CHOICES",
+    },
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
     # Swagger UI from our own static files (drf-spectacular-sidecar): no CDN. (Redoc is

@@ -11,7 +11,7 @@ show no more than the HTML list does; a filing of another street answers 404.
 
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import permissions, serializers, viewsets
 
 from hepingorgs import access
@@ -239,9 +239,23 @@ class OrganizationDetailSerializer(OrganizationSerializer):
         return SectionSerializer(sections("profile_sections", organization), many=True).data
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary=_("Registered social organizations"),
+        description=_(
+            "The directory's rows, with the same search (q) and filters as /directory/, "
+            "sorted by pinyin name unless sort says otherwise."
+        ),
+    ),
+    retrieve=extend_schema(
+        summary=_("One registered organization"),
+        description=_(
+            "By unified social credit code: the public profile with annual inspections, "
+            "credit records and the sections other modules add (e.g. venture projects)."
+        ),
+    ),
+)
 class OrganizationViewSet(PublicReadOnlyViewSet):
-    """Registered social organizations. Filters and ``q`` are those of /directory/."""
-
     lookup_field = "credit_code"
     lookup_url_kwarg = "uscc"
     lookup_value_regex = "[0-9A-Za-z]{18}"
@@ -283,6 +297,11 @@ class PublicCommunityGroupSerializer(serializers.ModelSerializer):
     category_label = serializers.CharField(
         source="category.name", default=None, label=_("category (name)")
     )
+    status = serializers.ChoiceField(
+        choices=directory.PUBLIC_GROUP_STATUS_CHOICES,
+        label=_("status"),
+        help_text=_("filed, or cancelled (filing cancelled later)."),
+    )
     status_label = serializers.CharField(source="get_status_display", label=_("status (name)"))
 
     class Meta:
@@ -302,15 +321,21 @@ class PublicCommunityGroupSerializer(serializers.ModelSerializer):
         ]
         extra_kwargs = {
             "filing_number": {"help_text": _("The group's identifier, e.g. QYC-2016-0007.")},
-            "status": {"help_text": _("filed, or cancelled (filing cancelled later).")},
             "updated_at": {"help_text": _("Last change of the record (see updated_since).")},
         }
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary=_("Filed community groups"),
+        description=_(
+            "Filed and later cancelled community social organizations, with the same "
+            "search (q) and filters as /community-groups/. No leader and no phone."
+        ),
+    ),
+    retrieve=extend_schema(summary=_("One filed community group, by filing number")),
+)
 class PublicCommunityGroupViewSet(PublicReadOnlyViewSet):
-    """Filed community groups (社区社会组织): name, place, category, filing number and
-    date, status. Filters and ``q`` are those of /community-groups/."""
-
     serializer_class = PublicCommunityGroupSerializer
     filterset_class = PublicCommunityGroupFilter
     lookup_field = "filing_number"

@@ -18,12 +18,16 @@ from registry.models import (
     CommunityGroup,
     CreditKind,
     CreditRecord,
+    FilingStatus,
     Organization,
     PartyForm,
 )
 
 # Statuses of community groups the public sees (both carry a filing number).
 PUBLIC_GROUP_STATUSES = NUMBERED_STATUSES
+PUBLIC_GROUP_STATUS_CHOICES = [
+    (value, label) for value, label in FilingStatus.choices if value in PUBLIC_GROUP_STATUSES
+]
 PARTY_ORGANIZATION_FORMS = (PartyForm.SINGLE, PartyForm.JOINT)
 
 ORGANIZATION_COLUMNS = (

@@ -236,11 +236,6 @@ class PublicCommunityGroupFilter(PublicFilterSet):
         "-filed": ("-filed_on", "-pk"),
         "filed": ("filed_on", "pk"),
     }
-    STATUS_CHOICES = [
-        (value, label)
-        for value, label in FilingStatus.choices
-        if value in directory.PUBLIC_GROUP_STATUSES
-    ]
 
     q = django_filters.CharFilter(
         label=_("search"), method="filter_q", help_text=_("Name, pinyin or filing number")
@@ -263,7 +258,9 @@ class PublicCommunityGroupFilter(PublicFilterSet):
         empty_label=_("all categories"),
     )
     status = django_filters.ChoiceFilter(
-        label=_("status"), choices=STATUS_CHOICES, empty_label=_("all statuses")
+        label=_("status"),
+        choices=directory.PUBLIC_GROUP_STATUS_CHOICES,
+        empty_label=_("all statuses"),
     )
     sort = django_filters.ChoiceFilter(
         label=_("sort"),

@@ -78,7 +78,11 @@ def organization_detail(request, credit_code):
                 "year", "result", "organization_id"
             ),
             "credit_records": organization.credit_records.order_by("-decided_on", "-pk"),
-            "sections": sections("profile_sections", organization),
+            # Each cell with its column's label, for the stacked layout on a phone.
+            "sections": [
+                (section, [list(zip(section.header, row, strict=False)) for row in section.rows])
+                for section in sections("profile_sections", organization)
+            ],
             "today": timezone.localdate(),
         },
     )

@@ -245,10 +245,19 @@ def test_public_pages_answer_get_only(client, orgs):
     assert client.post(GROUPS).status_code == 405
 
 
-def test_logged_in_staff_see_the_same_pages(client, district_staff, orgs, groups):
-    client.force_login(district_staff)
+@pytest.mark.parametrize(
+    "actor", [None, "clerk_qyc", "clerk_xbl", "incubator_staff", "district_staff"]
+)
+def test_every_role_sees_the_same_public_pages(client, request, orgs, groups, actor):
+    if actor:
+        client.force_login(request.getfixturevalue(actor))
     assert len(names(client.get(ORGS))) == 4
-    assert "赵桂芝" not in client.get(GROUPS).content.decode()
+    response = client.get(GROUPS)
+    assert names(response) == ["福明社区夕阳红合唱团", "开封道社区邻里互助会"]
+    assert "赵桂芝" not in response.content.decode()
+    profile = client.get(reverse("directory:organization", args=[orgs["go"].credit_code]))
+    assert profile.status_code == 200
+    assert "022-" not in profile.content.decode()
     assert CommunityGroup.objects.count() == 4
 
 
