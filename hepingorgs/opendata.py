@@ -9,6 +9,8 @@ of each app, the read-only API at ``/api/v1/`` and the bulk downloads.
   API (DRF) and the HTML pages, answering 429 with a Chinese message and Retry-After.
 - ``CappedPaginator`` and ``CappedPagination``: lists count matching rows up to
   ``PUBLIC_COUNT_CAP`` and then say "more than"; pages and the API say which.
+- ``PublicFilterSet``: the base of each public resource's one filter set (HTML list and
+  API): ``updated_since``, ``sort`` and search ranking.
 - ``PublicReadOnlyViewSet``: the base of every public resource (anonymous, read-only,
   throttled, capped counts). ``hepingorgs.api`` registers them; ``/downloads/`` serves
   each registered one as CSV and JSON through its own serializer.
@@ -17,11 +19,12 @@ of each app, the read-only API at ``/api/v1/`` and the bulk downloads.
 import math
 from functools import cached_property, wraps
 
+import django_filters
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_safe
 from rest_framework import exceptions, pagination, permissions, throttling, viewsets
 from rest_framework.response import Response
@@ -182,3 +185,49 @@ class PublicReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
 
     def download_queryset(self):
         return self.get_queryset()
+
+
+UPDATED_SINCE_HELP = gettext_lazy(
+    "Only rows changed at or after this time, ISO 8601, e.g. 2026-01-31T08:00:00+08:00 "
+    "(without a zone: Beijing time)."
+)
+UPDATED_SINCE_ERROR = gettext_lazy(
+    "updated_since: enter a date and time in ISO 8601 form, e.g. 2026-01-31T08:00:00+08:00."
+)
+YES_NO = [
+    ("", gettext_lazy("either")),
+    ("true", gettext_lazy("yes")),
+    ("false", gettext_lazy("no")),
+]
+# Set by the search module on its results when it ranks them (exact and prefix matches
+# first); used as the first sort key whenever present.
+SEARCH_RANK = "search_rank"
+
+
+class PublicFilterSet(django_filters.FilterSet):
+    """Base of each public resource's filter set: ``updated_since`` (every resource has
+    an ``updated_at`` the database moves) and ordering. Subclasses declare ``q`` and a
+    ``sort`` choice filter (``method="keep"``) and map each ``sort`` value to an ordering
+    in ``SORTS`` (end it with the primary key, so pages are stable); the empty value
+    means best match first when the search ranked the rows, else the first ordering."""
+
+    SORTS = {}
+
+    updated_since = django_filters.IsoDateTimeFilter(
+        field_name="updated_at",
+        lookup_expr="gte",
+        label=gettext_lazy("updated since"),
+        help_text=UPDATED_SINCE_HELP,
+        error_messages={"invalid": UPDATED_SINCE_ERROR},
+    )
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        sort = self.form.cleaned_data.get("sort") or ""
+        ordering = self.SORTS.get(sort) or next(iter(self.SORTS.values()))
+        if not sort and SEARCH_RANK in queryset.query.annotations:
+            ordering = (f"-{SEARCH_RANK}", *ordering)
+        return queryset.order_by(*ordering)
+
+    def keep(self, queryset, name, value):
+        return queryset

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hepingorgs import access
 from hepingorgs.extensions import hooks
+from hepingorgs.opendata import YES_NO, PublicFilterSet
 from registry import directory
 from registry.models import (
     Community,
@@ -73,45 +74,6 @@ class CommunityGroupFilter(django_filters.FilterSet):
 # ---------------------------------------------------------------------------------------
 # The public directory (HTML pages and /api/v1/): anonymous, public rows only.
 # ---------------------------------------------------------------------------------------
-
-UPDATED_SINCE_HELP = _(
-    "Only rows changed at or after this time, ISO 8601, e.g. 2026-01-31T08:00:00+08:00 "
-    "(without a zone: Beijing time)."
-)
-UPDATED_SINCE_ERROR = _(
-    "updated_since: enter a date and time in ISO 8601 form, e.g. 2026-01-31T08:00:00+08:00."
-)
-YES_NO = [("", _("either")), ("true", _("yes")), ("false", _("no"))]
-# Set by the search module on its results when it ranks them (exact and prefix matches
-# first); used as the first sort key whenever present.
-SEARCH_RANK = "search_rank"
-
-
-class PublicFilterSet(django_filters.FilterSet):
-    """``q``, ``updated_since`` and ``sort`` for every public resource. ``SORTS`` maps a
-    ``sort`` value to its ordering (the primary key breaks ties, so pages are stable);
-    the empty value means best match first when searching, else the first ordering."""
-
-    SORTS = {}
-
-    updated_since = django_filters.IsoDateTimeFilter(
-        field_name="updated_at",
-        lookup_expr="gte",
-        label=_("updated since"),
-        help_text=UPDATED_SINCE_HELP,
-        error_messages={"invalid": UPDATED_SINCE_ERROR},
-    )
-
-    def filter_queryset(self, queryset):
-        queryset = super().filter_queryset(queryset)
-        sort = self.form.cleaned_data.get("sort") or ""
-        ordering = self.SORTS.get(sort) or next(iter(self.SORTS.values()))
-        if not sort and SEARCH_RANK in queryset.query.annotations:
-            ordering = (f"-{SEARCH_RANK}", *ordering)
-        return queryset.order_by(*ordering)
-
-    def keep(self, queryset, name, value):
-        return queryset
 
 
 class OrganizationFilter(PublicFilterSet):
