@@ -121,7 +121,9 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def _capped_count(self):
-        found = self.object_list[: self.cap + 1].count()
+        # Which rows make the first ``cap + 1`` does not matter for their number: no
+        # ordering, and no annotated columns (credit-list subqueries) to compute.
+        found = self.object_list.order_by().values("pk")[: self.cap + 1].count()
         return min(found, self.cap), found <= self.cap
 
     @property
