@@ -16,7 +16,7 @@ from rest_framework import permissions, serializers, viewsets
 
 from hepingorgs import access
 from hepingorgs.extensions import sections
-from hepingorgs.opendata import PublicReadOnlyViewSet
+from hepingorgs.opendata import ChoiceLabelField, PublicReadOnlyViewSet
 from registry import creditcode, directory
 from registry.filters import (
     CommunityGroupFilter,
@@ -27,9 +27,15 @@ from registry.forms import CommunityGroupForm
 from registry.models import (
     AnnualReport,
     CommunityGroup,
+    CreditKind,
     CreditRecord,
+    Field,
+    FilingStatus,
     Grade,
+    InspectionResult,
     Organization,
+    OrgStatus,
+    OrgType,
     PartyForm,
     PriorityCategory,
 )
@@ -80,24 +86,25 @@ class CommunityGroupViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class OrganizationSerializer(serializers.ModelSerializer):
+    # Fields listed one by one: public data only.
     uscc = serializers.CharField(
         source="credit_code",
         label=_("unified social credit code"),
         help_text=_("18 characters (GB 32100-2015); the resource's identifier."),
     )
-    org_type_label = serializers.CharField(
-        source="get_org_type_display", label=_("organization type (name)")
+    org_type_label = ChoiceLabelField(
+        OrgType.choices, source="org_type", label=_("organization type (name)")
     )
     category = serializers.ChoiceField(
         source="priority_category",
         choices=PriorityCategory.choices,
         label=_("priority category"),
     )
-    category_label = serializers.CharField(
-        source="get_priority_category_display", label=_("priority category (name)")
+    category_label = ChoiceLabelField(
+        PriorityCategory.choices, source="priority_category", label=_("priority category (name)")
     )
-    field_label = serializers.CharField(
-        source="get_field_display", label=_("field of activity (name)")
+    field_label = ChoiceLabelField(
+        Field.choices, source="field", label=_("field of activity (name)")
     )
     street = serializers.CharField(
         source="street.name", default=None, label=_("street"), help_text=_("Street office.")
@@ -108,7 +115,7 @@ class OrganizationSerializer(serializers.ModelSerializer):
         label=_("street code"),
         help_text=_("Statistical division code of the street office."),
     )
-    status_label = serializers.CharField(source="get_status_display", label=_("status (name)"))
+    status_label = ChoiceLabelField(OrgStatus.choices, source="status", label=_("status (name)"))
     evaluation_grade = serializers.SerializerMethodField(
         label=_("evaluation grade"), help_text=_("5A to 1A while in force; empty otherwise.")
     )
@@ -175,7 +182,7 @@ class OrganizationSerializer(serializers.ModelSerializer):
 
 
 class AnnualInspectionSerializer(serializers.ModelSerializer):
-    result_label = serializers.CharField(source="get_result_display")
+    result_label = ChoiceLabelField(InspectionResult.choices, source="result")
 
     class Meta:
         model = AnnualReport
@@ -183,7 +190,7 @@ class AnnualInspectionSerializer(serializers.ModelSerializer):
 
 
 class CreditListingSerializer(serializers.ModelSerializer):
-    kind_label = serializers.CharField(source="get_kind_display")
+    kind_label = ChoiceLabelField(CreditKind.choices, source="kind")
 
     class Meta:
         model = CreditRecord
@@ -302,7 +309,7 @@ class PublicCommunityGroupSerializer(serializers.ModelSerializer):
         label=_("status"),
         help_text=_("filed, or cancelled (filing cancelled later)."),
     )
-    status_label = serializers.CharField(source="get_status_display", label=_("status (name)"))
+    status_label = ChoiceLabelField(FilingStatus.choices, source="status", label=_("status (name)"))
 
     class Meta:
         model = CommunityGroup
