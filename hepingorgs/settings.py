@@ -22,6 +22,11 @@ def envbool(name, default=False):
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def envint(name, default):
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
 def envlist(name, default):
     value = os.environ.get(name)
     if not value:
@@ -64,6 +69,8 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "rest_framework",
     "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "pgtrigger",
     "pghistory",
     "hepingorgs",
@@ -139,6 +146,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
 
 # Change history is kept by PostgreSQL triggers (django-pghistory); the middleware adds
@@ -157,3 +165,36 @@ LOGGING = {
 DISTRICT_AREA_CODE = os.environ.get("DISTRICT_AREA_CODE", "120101")
 DISTRICT_NAME = os.environ.get("DISTRICT_NAME", "和平区")
 REGISTRATION_AUTHORITY = os.environ.get("REGISTRATION_AUTHORITY", "天津市和平区民政局")
+
+# Public directory, open data and the read-only API (/directory/, /downloads/, /api/v1/).
+# Behind reverse proxies, how many of them append to X-Forwarded-For; 0 (no proxy) means
+# the header is ignored, so a forged one never changes whose requests are counted.
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
+# Anonymous request rates per client address ("number/second|minute|hour|day").
+PUBLIC_THROTTLE_RATES = {
+    "pages": os.environ.get("PUBLIC_PAGE_RATE", "120/minute"),
+    "api": os.environ.get("PUBLIC_API_RATE", "60/minute"),
+    "downloads": os.environ.get("PUBLIC_DOWNLOAD_RATE", "20/hour"),
+}
+# Lists count matching rows up to this many and then say "more than"; an exact count of
+# a million rows costs more than the page itself.
+PUBLIC_COUNT_CAP = envint("PUBLIC_COUNT_CAP", 10_000)
+SPECTACULAR_SETTINGS = {
+    "TITLE": f"{DISTRICT_NAME}社会组织公开数据接口",
+    "DESCRIPTION": (
+        "只读、免登录。登记的社会组织与备案的社区社会组织；每个资源都支持 q（搜索）与 "
+        "updated_since（ISO 8601 时间）参数。批量数据见 /downloads/。"
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "ENUM_NAME_OVERRIDES": {
+        "OrganizationStatusEnum": "registry.models.OrgStatus",
+        "PublicFilingStatusEnum": "registry.directory.PUBLIC_GROUP_STATUS_CHOICES",
+    },
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    # Swagger UI from our own static files (drf-spectacular-sidecar): no CDN. (Redoc is
+    # left out: its page loads web fonts from the internet.)
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+}

@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from rest_framework.routers import DefaultRouter
 
+from hepingorgs import downloads
 from registry.api import CommunityGroupViewSet
 
 router = DefaultRouter()
@@ -18,5 +19,8 @@ urlpatterns = [
     path("projects/", include("projects.urls")),
     path("incubator/", include("incubator.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("registry.urls_directory")),
+    path("downloads/", include((downloads.urlpatterns, "downloads"))),
+    path("", include("hepingorgs.api")),
     path("api/", include(router.urls)),
 ]

@@ -1,18 +1,30 @@
-"""Filter sets, one per resource, shared by the HTML lists and (later) the API."""
+"""Filter sets, one per resource, shared by the HTML lists and the API."""
 
 import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hepingorgs import access
+from hepingorgs.extensions import hooks
+from hepingorgs.opendata import YES_NO, PublicFilterSet
+from registry import directory
 from registry.models import (
     Community,
     CommunityGroup,
+    Field,
     FilingCategory,
     FilingStatus,
+    Grade,
+    Organization,
+    OrgStatus,
+    OrgType,
+    PriorityCategory,
     ServiceTarget,
     Street,
 )
-from registry.search import search_groups
+from registry.search import search_groups, search_organizations
 
 
 class CommunityGroupFilter(django_filters.FilterSet):
@@ -57,3 +69,175 @@ class CommunityGroupFilter(django_filters.FilterSet):
 
     def filter_target(self, queryset, name, value):
         return queryset.filter(service_targets__contains=[value])
+
+
+# ---------------------------------------------------------------------------------------
+# The public directory (HTML pages and /api/v1/): anonymous, public rows only.
+# ---------------------------------------------------------------------------------------
+
+
+class OrganizationFilter(PublicFilterSet):
+    """The public directory of registered organizations. Use ``organization_filterset()``
+    to get it with the yes/no filters other apps register
+    (``hepingorgs.extensions.hooks.organization_filters``)."""
+
+    SORTS = {
+        "name": ("name_pinyin", "pk"),
+        "-registered": ("-registered_on", "-pk"),
+        "registered": ("registered_on", "pk"),
+    }
+
+    q = django_filters.CharFilter(
+        label=_("search"),
+        method="filter_q",
+        help_text=_("Name, pinyin, initials or credit code (full or its last characters)"),
+    )
+    org_type = django_filters.ChoiceFilter(
+        label=_("organization type"), choices=OrgType.choices, empty_label=_("all types")
+    )
+    category = django_filters.ChoiceFilter(
+        field_name="priority_category",
+        label=_("priority category"),
+        choices=PriorityCategory.choices,
+        empty_label=_("all categories"),
+    )
+    field = django_filters.ChoiceFilter(
+        label=_("field of activity"), choices=Field.choices, empty_label=_("all fields")
+    )
+    street = django_filters.ModelChoiceFilter(
+        label=_("street"),
+        queryset=Street.objects.all(),
+        to_field_name="code",
+        empty_label=_("all streets"),
+    )
+    status = django_filters.ChoiceFilter(
+        label=_("status"), choices=OrgStatus.choices, empty_label=_("all statuses")
+    )
+    evaluation_grade = django_filters.ChoiceFilter(
+        label=_("evaluation grade (in force)"),
+        choices=Grade.choices,
+        method="filter_grade",
+        empty_label=_("any grade"),
+    )
+    credit_listed = django_filters.BooleanFilter(
+        label=_("on a credit list now"),
+        method="filter_credit_listed",
+        widget=forms.Select(choices=YES_NO),
+    )
+    has_party_organization = django_filters.BooleanFilter(
+        label=_("has a Party organization"),
+        method="filter_party",
+        widget=forms.Select(choices=YES_NO),
+    )
+    sort = django_filters.ChoiceFilter(
+        label=_("sort"),
+        method="keep",
+        choices=[
+            ("name", _("name (pinyin)")),
+            ("-registered", _("newest registration first")),
+            ("registered", _("oldest registration first")),
+        ],
+        empty_label=_("best match, then name"),
+    )
+
+    class Meta:
+        model = Organization
+        fields = []
+
+    def filter_q(self, queryset, name, value):
+        return search_organizations(queryset, value)
+
+    def filter_grade(self, queryset, name, value):
+        today = timezone.localdate()
+        return queryset.filter(
+            Q(grade_expires_on__isnull=True) | Q(grade_expires_on__gte=today), grade=value
+        )
+
+    def filter_credit_listed(self, queryset, name, value):
+        listed = directory.on_credit_list()
+        return queryset.filter(listed if value else ~listed)
+
+    def filter_party(self, queryset, name, value):
+        condition = Q(party_form__in=directory.PARTY_ORGANIZATION_FORMS)
+        return queryset.filter(condition if value else ~condition)
+
+
+def _extension_filter(extension):
+    def apply(queryset, name, value):
+        return extension.apply(queryset, value)
+
+    return django_filters.BooleanFilter(
+        label=extension.label,
+        method=apply,
+        widget=forms.Select(choices=YES_NO),
+    )
+
+
+_extended = {}
+
+
+def organization_filterset():
+    """``OrganizationFilter`` with a yes/no filter for each registered
+    ``OrganizationFilter`` hook (e.g. ``venture_funded`` from the projects app), built
+    once per set of hooks (they are registered in ``AppConfig.ready()``)."""
+    registered = dict(hooks.organization_filters)
+    key = tuple((name, id(extension)) for name, extension in registered.items())
+    if key not in _extended:
+        extra = {name: _extension_filter(extension) for name, extension in registered.items()}
+        _extended.clear()
+        _extended[key] = type("OrganizationFilter", (OrganizationFilter,), extra)
+    return _extended[key]
+
+
+class PublicCommunityGroupFilter(PublicFilterSet):
+    """The public list of filed community groups: no leader, no phone, no search by
+    either."""
+
+    SORTS = {
+        "name": ("name_pinyin", "pk"),
+        "-filed": ("-filed_on", "-pk"),
+        "filed": ("filed_on", "pk"),
+    }
+
+    q = django_filters.CharFilter(
+        label=_("search"), method="filter_q", help_text=_("Name, pinyin or filing number")
+    )
+    street = django_filters.ModelChoiceFilter(
+        label=_("street"),
+        queryset=Street.objects.all(),
+        to_field_name="code",
+        empty_label=_("all streets"),
+    )
+    community = django_filters.ModelChoiceFilter(
+        label=_("community"),
+        queryset=Community.objects.all(),
+        empty_label=_("all communities"),
+    )
+    category = django_filters.ModelChoiceFilter(
+        label=_("category"),
+        queryset=FilingCategory.objects.all(),
+        to_field_name="code",
+        empty_label=_("all categories"),
+    )
+    status = django_filters.ChoiceFilter(
+        label=_("status"),
+        choices=directory.PUBLIC_GROUP_STATUS_CHOICES,
+        empty_label=_("all statuses"),
+    )
+    sort = django_filters.ChoiceFilter(
+        label=_("sort"),
+        method="keep",
+        choices=[
+            ("name", _("name (pinyin)")),
+            ("-filed", _("newest filing first")),
+            ("filed", _("oldest filing first")),
+        ],
+        empty_label=_("best match, then name"),
+    )
+
+    class Meta:
+        model = CommunityGroup
+        fields = []
+
+    def filter_q(self, queryset, name, value):
+        return search_groups(queryset, value)

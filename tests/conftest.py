@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Group, User
+from django.core.cache import cache
 
 from hepingorgs import access
 from registry import creditcode
@@ -28,6 +29,15 @@ _serial = itertools.count(1)
 def fast_password_hashing(settings):
     # The production hasher takes ~0.3 s per password by design; tests make hundreds.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    # Rate-limit counters of the public pages and API live in the cache: each test
+    # starts with none, whatever ran before it.
+    cache.clear()
+    yield
+    cache.clear()
 
 
 def make_user(username, role=None, street=None, **extra):

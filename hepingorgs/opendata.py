@@ -1,0 +1,257 @@
+"""Shared pieces of everything the public reads without logging in: the directory pages
+of each app, the read-only API at ``/api/v1/`` and the bulk downloads.
+
+- ``client_address``: whose requests are counted. Behind ``TRUSTED_PROXY_COUNT`` reverse
+  proxies the client is the entry that many places from the right of X-Forwarded-For
+  (each proxy appends the address it received from, so anything further left is what the
+  client itself sent, and may be forged); with no proxy the header is ignored.
+- ``PublicThrottle`` and ``throttle``: anonymous rate limits per client address for the
+  API (DRF) and the HTML pages, answering 429 with a Chinese message and Retry-After.
+- ``CappedPaginator`` and ``CappedPagination``: lists count matching rows up to
+  ``PUBLIC_COUNT_CAP`` and then say "more than"; pages and the API say which.
+- ``PublicFilterSet``: the base of each public resource's one filter set (HTML list and
+  API): ``updated_since``, ``sort`` and search ranking.
+- ``PublicReadOnlyViewSet``: the base of every public resource (anonymous, read-only,
+  throttled, capped counts). ``hepingorgs.api`` registers them; ``/downloads/`` serves
+  each registered one as CSV and JSON through its own serializer.
+"""
+
+import math
+from functools import cached_property, wraps
+
+import django_filters
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_safe
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import (
+    exceptions,
+    pagination,
+    permissions,
+    serializers,
+    throttling,
+    viewsets,
+)
+from rest_framework.response import Response
+
+
+def client_address(request):
+    remote = request.META.get("REMOTE_ADDR", "")
+    proxies = settings.TRUSTED_PROXY_COUNT
+    if proxies <= 0:
+        return remote
+    forwarded = [
+        part.strip()
+        for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        if part.strip()
+    ]
+    if len(forwarded) < proxies:
+        return remote
+    return forwarded[-proxies]
+
+
+def too_many_requests_message(wait):
+    if wait is None:
+        return _("Too many requests from your address. Please try again later.")
+    return ngettext(
+        "Too many requests from your address. Please try again in %(wait)d second; "
+        "the whole data set can be downloaded at /downloads/.",
+        "Too many requests from your address. Please try again in %(wait)d seconds; "
+        "the whole data set can be downloaded at /downloads/.",
+        wait,
+    ) % {"wait": wait}
+
+
+class PublicThrottle(throttling.SimpleRateThrottle):
+    """Requests per client address, whoever is logged in; rates from
+    ``settings.PUBLIC_THROTTLE_RATES`` (read on each request, so tests can lower them)."""
+
+    scope = "api"
+
+    def __init__(self, scope=None):
+        if scope:
+            self.scope = scope
+        super().__init__()
+
+    def get_rate(self):
+        return settings.PUBLIC_THROTTLE_RATES[self.scope]
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": client_address(request)}
+
+
+class TooManyRequests(exceptions.Throttled):
+    def __init__(self, wait=None):
+        wait = math.ceil(wait) if wait is not None else None
+        exceptions.APIException.__init__(self, too_many_requests_message(wait), "throttled")
+        self.wait = wait
+
+
+def throttle(scope):
+    """Decorator for public HTML views and downloads: 429 page beyond the scope's rate."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            limiter = PublicThrottle(scope)
+            if not limiter.allow_request(request, None):
+                wait = limiter.wait()
+                wait = math.ceil(wait) if wait is not None else None
+                response = render(
+                    request, "429.html", {"message": too_many_requests_message(wait)}, status=429
+                )
+                if wait is not None:
+                    response["Retry-After"] = str(wait)
+                return response
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def public(view):
+    """Who may use it: anyone, anonymous included; read-only (GET and HEAD only)."""
+    return require_safe(view)
+
+
+class CappedPaginator(Paginator):
+    """Counts at most ``cap`` rows (``SELECT count(*) FROM (... LIMIT cap + 1)``), so a
+    search matching a million rows costs no more than one matching ten thousand.
+    ``count_is_exact`` is False when there are more; pages stop at the cap."""
+
+    def __init__(self, object_list, per_page, cap=None, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.cap = settings.PUBLIC_COUNT_CAP if cap is None else cap
+
+    @cached_property
+    def _capped_count(self):
+        # Which rows make the first ``cap + 1`` does not matter for their number: no
+        # ordering, and no annotated columns (credit-list subqueries) to compute.
+        found = self.object_list.order_by().values("pk")[: self.cap + 1].count()
+        return min(found, self.cap), found <= self.cap
+
+    @property
+    def count(self):
+        return self._capped_count[0]
+
+    @property
+    def count_is_exact(self):
+        return self._capped_count[1]
+
+
+class CappedPagination(pagination.PageNumberPagination):
+    """DRF's ``count/next/previous/results`` plus ``count_is_exact``."""
+
+    django_paginator_class = CappedPaginator
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+    def get_paginated_response(self, data):
+        paginator = self.page.paginator
+        return Response(
+            {
+                "count": paginator.count,
+                "count_is_exact": paginator.count_is_exact,
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema):
+        response = super().get_paginated_response_schema(schema)
+        response["properties"]["count"]["description"] = _(
+            "Number of matching rows, at most PUBLIC_COUNT_CAP."
+        )
+        response["properties"]["count_is_exact"] = {
+            "type": "boolean",
+            "description": _("False when more rows match than were counted."),
+        }
+        response["required"] = [*response.get("required", []), "count_is_exact"]
+        return response
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class ChoiceLabelField(serializers.Field):
+    """The display label of a choice field (``source`` names the field). Cheaper than
+    ``source="get_x_display"``, which DRF inspects as a callable on every row."""
+
+    def __init__(self, choices, **kwargs):
+        self.labels = dict(choices)
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, value):
+        return str(self.labels.get(value, value))
+
+
+class PublicReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
+    """Base of every public API resource. No authentication at all: everybody is an
+    anonymous client counted by address, and no session is read or written.
+
+    Subclasses set ``serializer_class`` (fields listed explicitly: public data only),
+    ``filterset_class`` (the HTML list's) and ``get_queryset()`` (which must not depend
+    on the request: ``/downloads/`` calls it too). ``download_title`` names the resource
+    on the downloads page; ``download_queryset()`` may order the bulk file differently."""
+
+    authentication_classes = ()
+    permission_classes = (permissions.AllowAny,)
+    throttle_classes = (PublicThrottle,)
+    pagination_class = CappedPagination
+
+    def throttled(self, request, wait):
+        raise TooManyRequests(wait)
+
+    def download_queryset(self):
+        return self.get_queryset()
+
+
+UPDATED_SINCE_HELP = gettext_lazy(
+    "Only rows changed at or after this time, ISO 8601, e.g. 2026-01-31T08:00:00+08:00 "
+    "(without a zone: Beijing time)."
+)
+UPDATED_SINCE_ERROR = gettext_lazy(
+    "updated_since: enter a date and time in ISO 8601 form, e.g. 2026-01-31T08:00:00+08:00."
+)
+YES_NO = [
+    ("", gettext_lazy("either")),
+    ("true", gettext_lazy("yes")),
+    ("false", gettext_lazy("no")),
+]
+# Set by the search module on its results when it ranks them (exact and prefix matches
+# first); used as the first sort key whenever present.
+SEARCH_RANK = "search_rank"
+
+
+class PublicFilterSet(django_filters.FilterSet):
+    """Base of each public resource's filter set: ``updated_since`` (every resource has
+    an ``updated_at`` the database moves) and ordering. Subclasses declare ``q`` and a
+    ``sort`` choice filter (``method="keep"``) and map each ``sort`` value to an ordering
+    in ``SORTS`` (end it with the primary key, so pages are stable); the empty value
+    means best match first when the search ranked the rows, else the first ordering."""
+
+    SORTS = {}
+
+    updated_since = django_filters.IsoDateTimeFilter(
+        field_name="updated_at",
+        lookup_expr="gte",
+        label=gettext_lazy("updated since"),
+        help_text=UPDATED_SINCE_HELP,
+        error_messages={"invalid": UPDATED_SINCE_ERROR},
+    )
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        sort = self.form.cleaned_data.get("sort") or ""
+        ordering = self.SORTS.get(sort) or next(iter(self.SORTS.values()))
+        if not sort and SEARCH_RANK in queryset.query.annotations:
+            ordering = (f"-{SEARCH_RANK}", *ordering)
+        return queryset.order_by(*ordering)
+
+    def keep(self, queryset, name, value):
+        return queryset

@@ -1,0 +1,99 @@
+"""The public directory: registered organizations (/directory/), their profiles
+(/directory/<credit code>/) and filed community groups (/community-groups/).
+
+Who may use it: anyone, anonymous included; read-only. Rows come from
+``registry.directory`` (public rows and columns only) through the same filter sets as
+the API, so a page never shows what the API would not, and the other way round.
+"""
+
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+
+from hepingorgs.extensions import sections
+from hepingorgs.opendata import CappedPaginator, public, throttle
+from registry import creditcode, directory
+from registry.filters import PublicCommunityGroupFilter, organization_filterset
+
+PAGE_SIZE = 20
+# Filters kept in the address but not offered on the page (they serve mirrors).
+HIDDEN_FILTERS = ("updated_since",)
+
+
+def _list(request, filterset_class, queryset, template):
+    filterset = filterset_class(request.GET, queryset=queryset)
+    page, status = None, 200
+    if filterset.is_valid():
+        page = CappedPaginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    else:
+        status = 400
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        template,
+        {
+            "filter": filterset,
+            "search": filterset.form["q"],
+            "filters": [
+                field
+                for field in filterset.form
+                if field.name != "q" and field.name not in HIDDEN_FILTERS
+            ],
+            "hidden": [field for field in filterset.form if field.name in HIDDEN_FILTERS],
+            "filters_open": any(name != "q" for name in filterset.form.changed_data),
+            "page": page,
+            "query": query.urlencode(),
+            "today": timezone.localdate(),
+        },
+        status=status,
+    )
+
+
+@public
+@throttle("pages")
+def organization_list(request):
+    return _list(
+        request,
+        organization_filterset(),
+        directory.public_organizations(),
+        "directory/organization_list.html",
+    )
+
+
+@public
+@throttle("pages")
+def organization_detail(request, credit_code):
+    code = creditcode.normalize(credit_code)
+    if code != credit_code:
+        return redirect("directory:organization", credit_code=code, permanent=True)
+    organization = get_object_or_404(directory.public_organizations(), credit_code=code)
+    return render(
+        request,
+        "directory/organization_detail.html",
+        {
+            "org": organization,
+            "grade": directory.grade_in_force(organization),
+            "credit_status": directory.credit_status(organization),
+            "inspections": organization.annual_reports.order_by("-year").only(
+                "year", "result", "organization_id"
+            ),
+            "credit_records": organization.credit_records.order_by("-decided_on", "-pk"),
+            # Each cell with its column's label, for the stacked layout on a phone.
+            "sections": [
+                (section, [list(zip(section.header, row, strict=False)) for row in section.rows])
+                for section in sections("profile_sections", organization)
+            ],
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@public
+@throttle("pages")
+def group_list(request):
+    return _list(
+        request,
+        PublicCommunityGroupFilter,
+        directory.public_groups(),
+        "directory/group_list.html",
+    )

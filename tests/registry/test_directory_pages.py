@@ -1,0 +1,293 @@
+"""The public directory pages as an anonymous visitor: lists, search, filters, sorting,
+profiles, community groups; Chinese, accessible, no private data."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from registry import filings
+from registry.models import CommunityGroup
+from tests.conftest import make_group, make_organization
+
+pytest_plugins = ["tests.registry.directory_data"]
+
+ORGS = reverse("directory:organizations")
+GROUPS = reverse("directory:groups")
+
+
+def names(response):
+    assert response.status_code == 200, response.content[:500]
+    return [row.name for row in response.context["page"]]
+
+
+def test_directory_lists_every_organization_by_pinyin(client, orgs):
+    response = client.get(ORGS)
+    assert names(response) == [
+        "和平区慈善协会",
+        "和平区围棋协会",
+        "和平区养老服务中心",
+        "天津市和平区五大道历史文化研究会",
+    ]
+    html = response.content.decode()
+    assert '<html lang="zh-Hans">' in html
+    assert "共 4 个社会组织" in html
+    assert '<main id="content">' in html and 'role="search"' in html
+    assert '<label for="id_q">搜索</label>' in html
+    # A discreet staff login for anonymous visitors, and the public navigation.
+    assert reverse("login") in html and "/stats/" in html and 'href="/"' in html
+    assert "022-23456789" not in html
+
+
+@pytest.mark.parametrize(
+    "query,expected",
+    [
+        ("养", ["和平区养老服务中心"]),  # one Chinese character
+        ("慈善", ["和平区慈善协会"]),  # two
+        ("围棋协会", ["和平区围棋协会"]),
+        ("yanglao", ["和平区养老服务中心"]),  # full pinyin
+        ("yang lao", ["和平区养老服务中心"]),
+        ("YangLao", ["和平区养老服务中心"]),
+        ("wddls", ["天津市和平区五大道历史文化研究会"]),  # initials
+        ("ｗｄｄ", ["天津市和平区五大道历史文化研究会"]),  # full-width input
+        ("没有这个组织", []),
+    ],
+)
+def test_search_by_name_pinyin_initials(client, orgs, query, expected):
+    assert names(client.get(ORGS, {"q": query})) == expected
+
+
+def test_search_by_credit_code_full_or_last_digits(client, orgs):
+    code = orgs["go"].credit_code
+    assert names(client.get(ORGS, {"q": code})) == ["和平区围棋协会"]
+    assert names(client.get(ORGS, {"q": code.lower()})) == ["和平区围棋协会"]
+    assert names(client.get(ORGS, {"q": code[-6:]})) == ["和平区围棋协会"]
+
+
+def test_filters(client, orgs, quanyechang):
+    def query(**params):
+        return sorted(names(client.get(ORGS, params)))
+
+    assert query(org_type="2") == ["和平区养老服务中心"]
+    assert query(category="charity") == ["和平区慈善协会"]
+    assert query(field="06") == ["和平区围棋协会"]
+    assert query(street=quanyechang.code) == sorted(["和平区慈善协会", "和平区养老服务中心"])
+    assert query(status="deregistered") == ["和平区围棋协会"]
+    # Only grades in force: the 5A awarded in 2005 expired in 2010.
+    assert query(evaluation_grade="4A") == ["和平区养老服务中心"]
+    assert query(evaluation_grade="5A") == []
+    # On a list now: the charity; the old-age centre's listing was removed in 2019.
+    assert query(credit_listed="true") == ["和平区慈善协会"]
+    assert "和平区慈善协会" not in query(credit_listed="false")
+    assert query(has_party_organization="true") == ["和平区养老服务中心"]
+    assert len(query(has_party_organization="false")) == 3
+    assert query(q="和平区", street=quanyechang.code, org_type="1") == ["和平区慈善协会"]
+
+
+def test_sort_by_registration_date(client, orgs):
+    newest = names(client.get(ORGS, {"sort": "-registered"}))
+    assert newest[0] == "天津市和平区五大道历史文化研究会" and newest[-1] == "和平区围棋协会"
+    assert names(client.get(ORGS, {"sort": "registered"})) == newest[::-1]
+
+
+def test_bad_filter_values_are_a_message_not_an_error(client, orgs):
+    response = client.get(ORGS, {"updated_since": "yesterday", "street": "nowhere"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "updated_since" in html and "ISO 8601" in html
+    assert response.context["page"] is None
+
+
+def test_updated_since_on_the_page(client, orgs):
+    later = orgs["elder"].updated_at + datetime.timedelta(seconds=1)
+    assert names(client.get(ORGS, {"updated_since": later.isoformat()})) == []
+    earlier = orgs["elder"].updated_at - datetime.timedelta(days=1)
+    assert len(names(client.get(ORGS, {"updated_since": earlier.isoformat()}))) == 4
+
+
+def test_pages_and_capped_count(client, orgs, settings):
+    for n in range(30):
+        make_organization(name=f"和平区测试分页协会{n:02d}")
+    first = client.get(ORGS, {"q": "分页"})
+    assert len(first.context["page"]) == 20 and first.context["page"].has_next()
+    second = client.get(ORGS, {"q": "分页", "page": 2})
+    assert len(second.context["page"]) == 10
+    assert "共 30 个社会组织" in first.content.decode()
+    # Above the cap the page says so instead of counting every row.
+    settings.PUBLIC_COUNT_CAP = 25
+    capped = client.get(ORGS, {"q": "分页"})
+    assert not capped.context["page"].paginator.count_is_exact
+    assert "超过 25 个社会组织" in capped.content.decode()
+
+
+def test_profile_shows_the_public_record(client, orgs):
+    elder = orgs["elder"]
+    response = client.get(reverse("directory:organization", args=[elder.credit_code]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<h1>和平区养老服务中心</h1>" in html
+    for text in (
+        elder.credit_code,
+        "民办非企业单位",
+        "天津市和平区民政局",
+        elder.legal_representative,
+        elder.domicile,
+        "30000.00 元",
+        "2010-05-01",
+        "4A",
+        "通过登记的住所无法联系",
+        "2019-05-01",  # the removal date of the old listing
+        "基本合格",
+        "2015",
+    ):
+        assert text in html, text
+    assert "022-23456789" not in html
+
+
+def test_profile_of_a_listed_and_a_deregistered_organization(client, orgs):
+    html = client.get(reverse("directory:organization", args=[orgs["charity"].credit_code]))
+    assert "未按规定报送年度工作报告" in html.content.decode()
+    assert "活动异常名录" in html.content.decode()
+    html = client.get(reverse("directory:organization", args=[orgs["go"].credit_code]))
+    assert "自行解散" in html.content.decode() and "2020-01-02" in html.content.decode()
+
+
+def test_profile_lookup_normalizes_and_unknown_is_404(client, orgs):
+    code = orgs["go"].credit_code
+    response = client.get(f"/directory/{code.lower()}/")
+    assert response.status_code == 301 and response["Location"] == f"/directory/{code}/"
+    assert client.get("/directory/51120101MJ0000000X/").status_code == 404
+
+
+def test_profile_shows_sections_registered_by_other_apps(client, orgs, monkeypatch):
+    from hepingorgs.extensions import ProfileSection, hooks
+
+    def projects(org):
+        return ProfileSection(
+            title="公益创投项目",
+            header=["年度", "项目", "金额（元）"],
+            rows=[[2016, "助老", "50000.00"]],
+        )
+
+    monkeypatch.setattr(hooks, "profile_sections", [projects])
+    html = client.get(reverse("directory:organization", args=[orgs["elder"].credit_code]))
+    assert "公益创投项目" in html.content.decode() and "50000.00" in html.content.decode()
+
+
+def test_filters_registered_by_other_apps(client, orgs, monkeypatch):
+    from hepingorgs.extensions import OrganizationFilter, hooks
+
+    funded = OrganizationFilter(
+        label="获得公益创投资助",
+        apply=lambda qs, value: (
+            qs.filter(name__contains="养老") if value else qs.exclude(name__contains="养老")
+        ),
+    )
+    monkeypatch.setattr(hooks, "organization_filters", {"venture_funded": funded})
+    response = client.get(ORGS, {"venture_funded": "true"})
+    assert names(response) == ["和平区养老服务中心"]
+    assert "获得公益创投资助" in response.content.decode()
+    assert len(names(client.get(ORGS, {"venture_funded": "false"}))) == 3
+
+
+# ---------------------------------------------------------------------------------------
+# Community groups
+# ---------------------------------------------------------------------------------------
+
+
+def test_group_list_shows_filed_and_cancelled_groups_only(client, groups):
+    response = client.get(GROUPS)
+    assert names(response) == ["福明社区夕阳红合唱团", "开封道社区邻里互助会"]
+    html = response.content.decode()
+    for private in ("赵桂芝", "13912345678", "钱德明", "福明社区太极拳队", "福明社区书法队"):
+        assert private not in html
+    assert groups["choir"].filing_number in html and "2016-04-01" in html
+    assert "已注销" in html or "注销" in html
+
+
+@pytest.mark.parametrize(
+    "query,expected",
+    [
+        ("合", ["福明社区夕阳红合唱团", "开封道社区邻里互助会"]),
+        ("合唱", ["福明社区夕阳红合唱团"]),
+        ("xiyanghong", ["福明社区夕阳红合唱团"]),
+        ("xyh", ["福明社区夕阳红合唱团"]),
+        ("QYC-2016", ["福明社区夕阳红合唱团"]),
+        ("qyc-2016-0001", ["福明社区夕阳红合唱团"]),
+        ("赵桂芝", []),  # the leader's name finds nothing on the public page
+        ("太极拳", []),  # a draft is not public
+    ],
+)
+def test_group_search(client, groups, query, expected):
+    assert names(client.get(GROUPS, {"q": query})) == expected
+
+
+def test_group_filters(client, groups, quanyechang, xbl_community):
+    assert names(client.get(GROUPS, {"street": quanyechang.code})) == ["福明社区夕阳红合唱团"]
+    assert names(client.get(GROUPS, {"community": xbl_community.pk})) == ["开封道社区邻里互助会"]
+    assert names(client.get(GROUPS, {"category": "mutual_aid"})) == ["开封道社区邻里互助会"]
+    assert names(client.get(GROUPS, {"status": "cancelled"})) == ["开封道社区邻里互助会"]
+    assert client.get(GROUPS, {"status": "draft"}).status_code == 400
+    assert names(client.get(GROUPS, {"sort": "-filed"}))[0] == "开封道社区邻里互助会"
+
+
+def test_group_list_on_a_phone_without_javascript(client, groups):
+    html = client.get(GROUPS).content.decode()
+    assert "<script" not in html
+    assert 'name="viewport"' in html and 'data-label="' in html
+    assert "http://" not in html.replace("http://testserver", "") and "https://" not in html
+
+
+def test_public_pages_answer_get_only(client, orgs):
+    assert client.post(ORGS).status_code == 405
+    assert client.post(GROUPS).status_code == 405
+
+
+@pytest.mark.parametrize(
+    "actor", [None, "clerk_qyc", "clerk_xbl", "incubator_staff", "district_staff"]
+)
+def test_every_role_sees_the_same_public_pages(client, request, orgs, groups, actor):
+    if actor:
+        client.force_login(request.getfixturevalue(actor))
+    assert len(names(client.get(ORGS))) == 4
+    response = client.get(GROUPS)
+    assert names(response) == ["福明社区夕阳红合唱团", "开封道社区邻里互助会"]
+    assert "赵桂芝" not in response.content.decode()
+    profile = client.get(reverse("directory:organization", args=[orgs["go"].credit_code]))
+    assert profile.status_code == 200
+    assert "022-" not in profile.content.decode()
+    assert CommunityGroup.objects.count() == 4
+
+
+# ---------------------------------------------------------------------------------------
+# Query counts: independent of the page size and of the number of rows
+# ---------------------------------------------------------------------------------------
+
+
+def _queries(client, url, params=None):
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url, params or {}).status_code == 200
+    return len(queries)
+
+
+def test_query_counts_of_the_public_pages(client, orgs, groups, quanyechang, qyc_community):
+    # Lists: count, page, and the choices of the street (and community, category) filters.
+    expected = {ORGS: 3, GROUPS: 5}
+    profile = reverse("directory:organization", args=[orgs["elder"].credit_code])
+    small = {url: _queries(client, url) for url in expected}
+    assert small == expected
+    # The profile: the organization, its inspections, its credit records.
+    assert _queries(client, profile) == 3
+    for n in range(45):
+        make_organization(name=f"和平区计数协会{n}", street=quanyechang)
+        group = make_group(quanyechang, qyc_community, name=f"计数队{n}")
+        filings.submit(group)
+        filings.accept(group)
+    for url, count in expected.items():
+        assert _queries(client, url) == count
+        assert _queries(client, url, {"page": 2, "q": "计数"}) == count
+        # A street filter looks the street up first.
+        assert _queries(client, url, {"street": quanyechang.code, "sort": "name"}) == count + 1
+    assert _queries(client, profile) == 3
