@@ -157,3 +157,9 @@ LOGGING = {
 DISTRICT_AREA_CODE = os.environ.get("DISTRICT_AREA_CODE", "120101")
 DISTRICT_NAME = os.environ.get("DISTRICT_NAME", "和平区")
 REGISTRATION_AUTHORITY = os.environ.get("REGISTRATION_AUTHORITY", "天津市和平区民政局")
+
+# Registration applications (registry.applications): new credit codes are issued from
+# this block of organization codes (the first characters of positions 9-16) of the
+# district's area code; certificates' QR codes point to public pages under this address.
+CREDIT_CODE_BLOCK = os.environ.get("CREDIT_CODE_BLOCK", "MJ0")
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")

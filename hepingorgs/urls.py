@@ -15,6 +15,8 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("filings/", include("registry.urls")),
+    path("applications/", include("registry.urls_applications")),
+    path("notices/", include("registry.urls_notices")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include(router.urls)),
 ]

@@ -54,7 +54,7 @@ from registry.models import (
 )
 
 # Rows of these models come from migrations: --reset keeps them.
-REFERENCE_MODELS = ("Street", "FilingCategory")
+REFERENCE_MODELS = ("Street", "FilingCategory", "DeadlineRule", "RequiredDocument")
 
 AREA = "120101"  # Heping District; the whole demo is Heping's, whatever the deployment.
 YEAR = 2016
