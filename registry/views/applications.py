@@ -221,7 +221,8 @@ def qr_svg(url):
     """The QR code of ``url`` as inline SVG (no image file, no JavaScript)."""
     code = segno.make(url, error="m", micro=False)
     return mark_safe(  # noqa: S308 - segno writes the SVG from the URL's modules only
-        code.svg_inline(scale=4, border=2, title=url, svgclass="qr")
+        # A viewBox without a fixed size, so the print CSS sets the size in millimetres.
+        code.svg_inline(border=4, omitsize=True, title=url, svgclass="qr", light="#fff")
     )
 
 
