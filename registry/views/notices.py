@@ -118,5 +118,11 @@ class NoticeFeed(Feed):
             item.published_on, datetime.time(), tzinfo=ZoneInfo(settings.TIME_ZONE)
         )
 
+    # Atom requires an entry's ``updated``; a notice is never changed after publication.
+    item_updateddate = item_pubdate
+
     def item_categories(self, item):
         return [item.get_kind_display()]
+
+
+notice_feed = require_safe(NoticeFeed())
