@@ -27,6 +27,7 @@ from django.contrib.auth.models import Group
 
 from hepingorgs import access
 from registry import creditcode
+from registry.demo_applications import load_applications
 from registry.filings import format_filing_number
 from registry.models import (
     GRADE_VALID_YEARS,
@@ -1245,6 +1246,8 @@ def load(ctx):
         FilingSequence(street=street, year=year, last=last)
         for (street, year), last in sorted(serials.items(), key=lambda i: (i[0][0].code, i[0][1]))
     )
+
+    load_applications(ctx, organizations, streets)
 
     _logins(ctx, streets, create=True)
     filed = sum(g.status == FilingStatus.FILED for g in groups)
