@@ -566,7 +566,9 @@ class ApplicationAdminForm(forms.ModelForm):
 class StepForm(forms.Form):
     """The date (and reason) an admin action asks for before it runs."""
 
-    on = forms.DateField(label=_("date"), widget=forms.DateInput(attrs={"type": "date"}))
+    on = forms.DateField(
+        label=_("date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     text = forms.CharField(label=_("reason"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
@@ -638,14 +640,13 @@ class RegistrationApplicationAdmin(RegistryAdmin):
         "withdraw_applications",
     ]
 
+    def has_change_permission(self, request, obj=None):
+        # A decided application is a record: nothing on it changes any more.
+        return super().has_change_permission(request, obj) and (obj is None or obj.is_open)
+
     def get_readonly_fields(self, request, obj=None):
         fields = super().get_readonly_fields(request, obj)
-        if obj is not None and not obj.is_open:
-            # A decided application is a record: nothing on it changes any more.
-            return (*fields, *(f.name for f in self.model._meta.fields if f.editable))
-        if obj is not None:
-            return (*fields, "kind")
-        return fields
+        return (*fields, "kind") if obj is not None else fields
 
     @admin.display(description=_("staff page"))
     def staff_page(self, obj):

@@ -128,9 +128,15 @@ def test_a_decided_application_is_read_only(client, district_staff):
     application = make_application()
     applications.withdraw(application, "撤回", on=datetime.date(2026, 3, 3))
     client.force_login(district_staff)
-    response = client.get(admin_url(RegistrationApplication, "change", application.pk))
-    form = response.context["adminform"].form
-    assert "name" not in form.fields and "received_on" not in form.fields
+    url = admin_url(RegistrationApplication, "change", application.pk)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response.context["adminform"].form.fields == {}
+    assert "_save" not in response.content.decode()
+    response = client.post(url, {"name": "改名", "received_on": "2026-01-01"})
+    assert response.status_code == 403
+    application.refresh_from_db()
+    assert application.received_on == datetime.date(2026, 3, 2)
 
 
 @pytest.mark.parametrize("user", ["clerk_qyc", "incubator_staff"])
