@@ -20,7 +20,7 @@ from registry.models import (
     RequiredDocument,
 )
 from tests.conftest import make_organization
-from tests.registry.test_admin import admin_url
+from tests.registry.test_admin import admin_url, post_change
 from tests.registry.test_applications_workflow import (
     make_application,
     receive_all_documents,
@@ -185,3 +185,27 @@ def test_the_changelist_queries_do_not_grow_with_rows(client, district_staff):
     with CaptureQueriesContext(connection) as many:
         client.get(url)
     assert len(many) == len(few), [q["sql"] for q in many.captured_queries]
+
+
+def test_revoking_in_the_organization_admin_publishes_the_notice(client, district_staff):
+    org = make_organization(name="和平区长期停止活动研究会")
+    client.force_login(district_staff)
+    response = post_change(
+        client,
+        org,
+        {
+            "status": "revoked",
+            "status_changed_on": "2026-06-01",
+            "status_reason": "连续两年未参加年度检查",
+        },
+    )
+    assert response.status_code == 302
+    notice = Notice.objects.get(organization=org)
+    assert notice.kind == "revocation" and notice.published_on == datetime.date(2026, 6, 1)
+    assert notice.title == "和平区长期停止活动研究会撤销登记公告"
+    assert "天津市和平区民政局" in notice.text and "连续两年未参加年度检查" in notice.text
+    event = notice.events.select_related("pgh_context").get()
+    assert event.pgh_context.metadata["username"] == "district"
+    # Saving the revoked organization again publishes nothing more.
+    post_change(client, org, {"business_scope": "（已撤销）"})
+    assert Notice.objects.filter(organization=org).count() == 1
