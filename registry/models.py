@@ -1178,7 +1178,7 @@ class Notice(models.Model):
         verbose_name_plural = _("notices")
         indexes = [
             models.Index(fields=["-published_on", "-id"], name="notice_published"),
-            GinIndex(fields=["name"], opclasses=["gin_trgm_ops"], name="notice_name_trgm"),
+            GinIndex(fields=["text"], opclasses=["gin_trgm_ops"], name="notice_text_trgm"),
         ]
 
     def __str__(self):

@@ -520,7 +520,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='notice',
-            index=django.contrib.postgres.indexes.GinIndex(fields=['name'], name='notice_name_trgm', opclasses=['gin_trgm_ops']),
+            index=django.contrib.postgres.indexes.GinIndex(fields=['text'], name='notice_text_trgm', opclasses=['gin_trgm_ops']),
         ),
         pgtrigger.migrations.AddTrigger(
             model_name='notice',
