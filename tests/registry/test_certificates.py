@@ -190,7 +190,9 @@ def records(live_server, district_staff, quanyechang, qyc_community, settings):
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
-def test_the_qr_code_decodes_to_the_public_profile(live_server, records, browser):
+def test_the_qr_code_decodes_to_the_public_profile_and_notices_fit_a_phone(
+    live_server, records, browser
+):
     # ``browser`` comes last: Playwright's loop must start after the database fixtures.
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     context = browser.new_context(viewport={"width": 900, "height": 1300}, locale="zh-CN")
@@ -207,3 +209,12 @@ def test_the_qr_code_decodes_to_the_public_profile(live_server, records, browser
     assert "备案证明" in page.content()
     png = page.screenshot(path=str(SCREENSHOTS / "certificate-group.png"), full_page=True)
     assert decode_qr(png) == [records["group_url"]]
+
+    # The public notice of that establishment, on a phone without JavaScript.
+    phone = browser.new_context(
+        viewport={"width": 375, "height": 740}, java_script_enabled=False, is_mobile=True
+    ).new_page()
+    phone.goto(live_server.url + reverse("notices:list"))
+    assert "和平区社区养老服务协会成立登记公告" in phone.content()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+    phone.screenshot(path=str(SCREENSHOTS / "notices-phone.png"), full_page=True)
