@@ -41,7 +41,7 @@ def _role_permissions(apps, role):
         # work for are IT administration (superusers).
         return perms.exclude(
             Q(codename__endswith="event") & ~Q(codename__startswith="view_")
-        ).exclude(content_type__model__in=["filingsequence", "clerkprofile"])
+        ).exclude(content_type__model__in=["filingsequence", "clerkprofile", "creditcodesequence"])
     if role == STREET_CLERK:
         return Permission.objects.filter(
             content_type__app_label="registry",

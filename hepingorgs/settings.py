@@ -198,3 +198,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
+# Registration applications (registry.applications): new credit codes are issued from
+# this block of organization codes (the first characters of positions 9-16) of the
+# district's area code; certificates' QR codes point to public pages under this address.
+CREDIT_CODE_BLOCK = os.environ.get("CREDIT_CODE_BLOCK", "MJ0")
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")

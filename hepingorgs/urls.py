@@ -18,6 +18,8 @@ urlpatterns = [
     path("filings/", include("registry.urls")),
     path("projects/", include("projects.urls")),
     path("incubator/", include("incubator.urls")),
+    path("applications/", include("registry.urls_applications")),
+    path("notices/", include("registry.urls_notices")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("registry.urls_directory")),
     path("downloads/", include((downloads.urlpatterns, "downloads"))),

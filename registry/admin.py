@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
@@ -23,7 +24,7 @@ from hepingorgs.admin import (
     SuperuserDeleteOnlyMixin,
     TrackedHistoryMixin,
 )
-from registry import creditcode, filings
+from registry import applications, creditcode, filings
 from registry.forms import (
     CommunityGroupForm,
     WorkflowConstraintsMixin,
@@ -34,12 +35,19 @@ from registry.forms import (
 from registry.models import (
     WORKFLOW_FIELDS,
     AnnualReport,
+    ApplicationChange,
+    ApplicationDocument,
+    ApplicationKind,
     ClerkProfile,
     Community,
     CommunityGroup,
     CreditRecord,
+    DeadlineRule,
     FilingCategory,
+    Notice,
     Organization,
+    RegistrationApplication,
+    RequiredDocument,
     ServiceTarget,
     Street,
 )
@@ -485,3 +493,344 @@ class ClerkProfileAdmin(SuperuserDeleteOnlyMixin, admin.ModelAdmin):
     list_select_related = ("user", "street")
     search_fields = ("user__username", "user__first_name", "user__last_name")
     autocomplete_fields = ("user", "street")
+
+
+# ---------------------------------------------------------------------------------------
+# Registration applications, deadline rules, document checklists and notices
+# ---------------------------------------------------------------------------------------
+
+
+class ApplicationChangeInline(RegistryInline):
+    model = ApplicationChange
+    fields = ("item", "old_value", "new_value")
+    verbose_name_plural = _("changed items (change registration only)")
+
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and (obj is None or obj.is_open)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (obj is None or obj.is_open)
+
+
+class ApplicationDocumentInline(RegistryInline):
+    model = ApplicationDocument
+    fields = ("name", "required", "received", "received_on", "note")
+
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and (obj is None or obj.is_open)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (obj is None or obj.is_open)
+
+
+class ApplicationAdminForm(forms.ModelForm):
+    """The model's constraints name the fields each kind needs; say it on the field."""
+
+    class Meta:
+        model = RegistrationApplication
+        fields = (
+            "kind",
+            "organization",
+            "received_on",
+            "name",
+            "org_type",
+            "priority_category",
+            "field",
+            "domicile",
+            "street",
+            "legal_representative",
+            "registered_funds",
+            "supervisory_unit",
+            "business_scope",
+            "consent_on",
+            "liquidation_ended_on",
+            "deregistration_reason",
+        )
+
+    ESTABLISHMENT_FIELDS = (
+        "name",
+        "org_type",
+        "field",
+        "domicile",
+        "legal_representative",
+        "registered_funds",
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        kind = cleaned.get("kind")
+        if kind == ApplicationKind.ESTABLISHMENT:
+            for name in self.ESTABLISHMENT_FIELDS:
+                if name in self.fields and cleaned.get(name) in (None, ""):
+                    self.add_error(name, _("An establishment application needs this."))
+        elif kind and "organization" in self.fields and not cleaned.get("organization"):
+            self.add_error("organization", _("Choose the organization."))
+        if kind == ApplicationKind.DEREGISTRATION:
+            for name in ("liquidation_ended_on", "deregistration_reason"):
+                if name in self.fields and cleaned.get(name) in (None, ""):
+                    self.add_error(name, _("A deregistration application needs this."))
+        return cleaned
+
+
+class StepForm(forms.Form):
+    """The date (and reason) an admin action asks for before it runs."""
+
+    on = forms.DateField(
+        label=_("date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    text = forms.CharField(label=_("reason"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+APPLICATION_WORKFLOW_FIELDS = (
+    "status",
+    "complete_on",
+    "correction_requested_on",
+    "correction_note",
+    "accepted_on",
+    "review_started_on",
+    "decided_on",
+    "decision_reason",
+    "created_at",
+    "updated_at",
+)
+
+
+@admin.register(RegistrationApplication)
+class RegistrationApplicationAdmin(RegistryAdmin):
+    """Applications as staff record them from the paper file; the workflow's steps are
+    actions (each asks for its date, and a reason where the law wants one, before it
+    runs) and buttons on the staff page /applications/<id>/."""
+
+    form = ApplicationAdminForm
+    list_display = ("__str__", "kind", "status", "received_on", "decided_on", "staff_page")
+    list_filter = ("kind", "status", "received_on")
+    list_select_related = ("organization",)
+    search_fields = (
+        "name",
+        *(f"organization__{name}" for name in ORGANIZATION_SEARCH_FIELDS),
+    )
+    date_hierarchy = "received_on"
+    autocomplete_fields = ("organization", "street")
+    readonly_fields = (*APPLICATION_WORKFLOW_FIELDS, "staff_page")
+    inlines = (ApplicationChangeInline, ApplicationDocumentInline)
+    formfield_overrides = COMPACT_TEXT
+    fieldsets = (
+        (None, {"fields": ("kind", "organization", "received_on", "staff_page")}),
+        (
+            _("Proposed organization (establishment)"),
+            {
+                "fields": (
+                    "name",
+                    "org_type",
+                    "priority_category",
+                    "field",
+                    "domicile",
+                    "street",
+                    "legal_representative",
+                    "registered_funds",
+                    "supervisory_unit",
+                    "business_scope",
+                )
+            },
+        ),
+        (
+            _("Dates that start the applicant's time"),
+            {"fields": ("consent_on", "liquidation_ended_on", "deregistration_reason")},
+        ),
+        (_("Workflow"), {"fields": APPLICATION_WORKFLOW_FIELDS}),
+    )
+    actions = [
+        "accept_applications",
+        "start_review",
+        "approve_applications",
+        "receive_corrections",
+        "request_corrections",
+        "refuse_applications",
+        "withdraw_applications",
+    ]
+
+    def has_change_permission(self, request, obj=None):
+        # A decided application is a record: nothing on it changes any more.
+        return super().has_change_permission(request, obj) and (obj is None or obj.is_open)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        return (*fields, "kind") if obj is not None else fields
+
+    @admin.display(description=_("staff page"))
+    def staff_page(self, obj):
+        if obj is None or obj.pk is None:
+            return self.get_empty_value_display()
+        return format_html(
+            '<a href="{}">{}</a>', reverse("applications:detail", args=[obj.pk]), _("open")
+        )
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        applications.prepare(form.instance)
+
+    def _apply(self, request, queryset, step, done_message, **kwargs):
+        done, refused = 0, []
+        for application in queryset:
+            try:
+                step(application, **kwargs)
+                done += 1
+            except ValidationError as error:
+                refused.append(f"「{application}」：{' '.join(error.messages)}")
+        if done:
+            self.message_user(request, done_message % {"n": done}, messages.SUCCESS)
+        for text in refused:
+            self.message_user(request, text, messages.ERROR)
+
+    def _confirm(self, request, queryset, action, title, with_text=False, text_label=None):
+        """Intermediate page: the date (and reason), then the action runs on the rows."""
+        if "apply" in request.POST:
+            form = StepForm(request.POST)
+            if not with_text:
+                del form.fields["text"]
+            if form.is_valid():
+                return form.cleaned_data
+        else:
+            form = StepForm(initial={"on": timezone.localdate()})
+            if not with_text:
+                del form.fields["text"]
+        if with_text and text_label:
+            form.fields["text"].label = text_label
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "form": form,
+            "queryset": queryset,
+            "action": action,
+            "opts": self.opts,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/registry/application_step.html", context)
+
+    def _step(self, request, queryset, action, step, title, done, asks=None, label=None):
+        answer = self._confirm(request, queryset, action, title, bool(asks), label)
+        if isinstance(answer, TemplateResponse):
+            return answer
+        kwargs = {"on": answer["on"]}
+        if asks:
+            kwargs[asks] = answer["text"]
+        self._apply(request, queryset, step, done, **kwargs)
+        return None
+
+    @admin.action(description=_("Accept the selected applications"), permissions=["change"])
+    def accept_applications(self, request, queryset):
+        return self._step(
+            request,
+            queryset,
+            "accept_applications",
+            applications.accept,
+            _("Accept (documents complete)"),
+            _("%(n)d applications accepted."),
+        )
+
+    @admin.action(description=_("Start the review"), permissions=["change"])
+    def start_review(self, request, queryset):
+        return self._step(
+            request,
+            queryset,
+            "start_review",
+            applications.start_review,
+            _("Start review"),
+            _("%(n)d applications under review."),
+        )
+
+    @admin.action(
+        description=_("Approve and register the selected applications"), permissions=["change"]
+    )
+    def approve_applications(self, request, queryset):
+        return self._step(
+            request,
+            queryset,
+            "approve_applications",
+            applications.approve,
+            _("Approve and register: the register changes at once"),
+            _("%(n)d applications approved and applied to the register."),
+        )
+
+    @admin.action(description=_("Record the arrival of the correction"), permissions=["change"])
+    def receive_corrections(self, request, queryset):
+        return self._step(
+            request,
+            queryset,
+            "receive_corrections",
+            applications.receive_correction,
+            _("Correction received"),
+            _("%(n)d corrections received; the clock restarts."),
+        )
+
+    @admin.action(description=_("Request a correction"), permissions=["change"])
+    def request_corrections(self, request, queryset):
+        return self._step(
+            request,
+            queryset,
+            "request_corrections",
+            applications.request_correction,
+            _("Request a correction"),
+            _("%(n)d corrections requested; the clock stops."),
+            asks="note",
+            label=_("what is missing"),
+        )
+
+    @admin.action(description=_("Refuse registration"), permissions=["change"])
+    def refuse_applications(self, request, queryset):
+        return self._step(
+            request,
+            queryset,
+            "refuse_applications",
+            applications.refuse,
+            _("Refuse registration"),
+            _("%(n)d applications refused."),
+            asks="reason",
+        )
+
+    @admin.action(description=_("Record the withdrawal"), permissions=["change"])
+    def withdraw_applications(self, request, queryset):
+        return self._step(
+            request,
+            queryset,
+            "withdraw_applications",
+            applications.withdraw,
+            _("Withdrawn by the applicant"),
+            _("%(n)d applications withdrawn."),
+            asks="reason",
+        )
+
+
+@admin.register(DeadlineRule)
+class DeadlineRuleAdmin(RegistryAdmin):
+    list_display = ("kind", "decision_days", "applicant_days", "day_count", "legal_basis")
+    list_editable = ("decision_days", "applicant_days", "day_count")
+    formfield_overrides = COMPACT_TEXT
+
+    def has_add_permission(self, request):
+        # One rule per kind, made by the migration; staff edit them.
+        return False
+
+
+@admin.register(RequiredDocument)
+class RequiredDocumentAdmin(RegistryAdmin):
+    list_display = ("name", "kind", "required", "position", "is_active")
+    list_editable = ("required", "position", "is_active")
+    list_filter = ("kind", "required", "is_active")
+    search_fields = ("name",)
+
+
+@admin.register(Notice)
+class NoticeAdmin(RegistryAdmin):
+    """Notices are written by the decisions; staff read them here (and in History)."""
+
+    list_display = ("published_on", "kind", "name", "credit_code")
+    list_filter = ("kind", "published_on")
+    search_fields = ("name", "credit_code", "text")
+    date_hierarchy = "published_on"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

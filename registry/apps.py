@@ -9,6 +9,7 @@ class RegistryConfig(AppConfig):
 
     def ready(self):
         from hepingorgs import access
+        from registry import notices  # noqa: F401 - connects the revocation notice signal
 
         # Runs after registry's migrations; the handler creates every app's permissions
         # itself, so it does not depend on the order apps are listed in.

@@ -27,6 +27,7 @@ from django.contrib.auth.models import Group
 
 from hepingorgs import access
 from registry import creditcode
+from registry.demo_applications import load_applications
 from registry.filings import format_filing_number
 from registry.models import (
     GRADE_VALID_YEARS,
@@ -54,7 +55,7 @@ from registry.models import (
 )
 
 # Rows of these models come from migrations: --reset keeps them.
-REFERENCE_MODELS = ("Street", "FilingCategory")
+REFERENCE_MODELS = ("Street", "FilingCategory", "DeadlineRule", "RequiredDocument")
 
 AREA = "120101"  # Heping District; the whole demo is Heping's, whatever the deployment.
 YEAR = 2016
@@ -1245,6 +1246,8 @@ def load(ctx):
         FilingSequence(street=street, year=year, last=last)
         for (street, year), last in sorted(serials.items(), key=lambda i: (i[0][0].code, i[0][1]))
     )
+
+    load_applications(ctx, organizations, streets)
 
     _logins(ctx, streets, create=True)
     filed = sum(g.status == FilingStatus.FILED for g in groups)

@@ -756,3 +756,471 @@ class FilingSequence(models.Model):
 
     def __str__(self):
         return f"{self.street} {self.year}: {self.last}"
+
+
+# ---------------------------------------------------------------------------------------
+# Registration matters (登记事项): establishment, change and deregistration applications,
+# their statutory deadlines and document checklists, credit-code blocks and public notices.
+# The workflow is registry.applications; the notices' texts are registry.notices.
+# ---------------------------------------------------------------------------------------
+
+
+class ApplicationKind(models.TextChoices):
+    ESTABLISHMENT = "establishment", _("establishment registration")
+    CHANGE = "change", _("change registration")
+    DEREGISTRATION = "deregistration", _("deregistration")
+
+
+class ApplicationStatus(models.TextChoices):
+    RECEIVED = "received", _("received")
+    CORRECTION = "correction", _("correction requested")
+    ACCEPTED = "accepted", _("accepted")
+    REVIEW = "review", _("under review")
+    APPROVED = "approved", _("approved")
+    REFUSED = "refused", _("refused")
+    WITHDRAWN = "withdrawn", _("withdrawn")
+
+
+# Applications still waiting for a decision (the staff queue).
+OPEN_APPLICATION_STATUSES = (
+    ApplicationStatus.RECEIVED,
+    ApplicationStatus.CORRECTION,
+    ApplicationStatus.ACCEPTED,
+    ApplicationStatus.REVIEW,
+)
+DECIDED_APPLICATION_STATUSES = (
+    ApplicationStatus.APPROVED,
+    ApplicationStatus.REFUSED,
+    ApplicationStatus.WITHDRAWN,
+)
+
+
+class DayCount(models.TextChoices):
+    CALENDAR = "calendar", _("calendar days")
+    WORKING = "working", _("working days (Monday to Friday)")
+
+
+@track_history()
+class DeadlineRule(models.Model):
+    """The time limits of one kind of application, as the regulations set them today.
+
+    Kept as data because the rules change. ``decision_days`` is the authority's time,
+    counted from the day after the complete documents arrived; ``applicant_days`` is the
+    applicant's time from ``applicant_event`` (the supervisory unit's consent for a
+    change, the end of liquidation for a deregistration): an application received later
+    is flagged late.
+    """
+
+    kind = models.CharField(
+        _("kind of application"), max_length=16, choices=ApplicationKind.choices, unique=True
+    )
+    decision_days = models.PositiveSmallIntegerField(
+        _("days to decide"),
+        help_text=_("Counted from the day after the complete documents were received."),
+    )
+    applicant_days = models.PositiveSmallIntegerField(
+        _("days to apply"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "For a change: days from the supervisory unit's consent; for a deregistration: "
+            "days from the end of liquidation. Empty: no limit."
+        ),
+    )
+    day_count = models.CharField(
+        _("days counted as"),
+        max_length=10,
+        choices=DayCount.choices,
+        default=DayCount.CALENDAR,
+        help_text=_(
+            "The regulations say 日 (days): calendar days. Working days skip Saturdays and "
+            "Sundays (public holidays are not known to the system)."
+        ),
+    )
+    legal_basis = models.CharField(_("legal basis"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["kind"]
+        verbose_name = _("deadline rule")
+        verbose_name_plural = _("deadline rules")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(decision_days__gt=0),
+                name="deadlinerule_decision_days_positive",
+                violation_error_message=_("The days to decide must be at least 1."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.get_kind_display()
+
+
+@track_history()
+class RequiredDocument(models.Model):
+    """One line of the document checklist of one kind of application (configurable)."""
+
+    kind = models.CharField(
+        _("kind of application"), max_length=16, choices=ApplicationKind.choices
+    )
+    name = models.CharField(_("document"), max_length=100)
+    required = models.BooleanField(
+        _("required"), default=True, help_text=_("Needed before the application is accepted.")
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    is_active = models.BooleanField(
+        _("in use"), default=True, help_text=_("Retired documents stay on old applications.")
+    )
+
+    class Meta:
+        ordering = ["kind", "position", "name"]
+        verbose_name = _("required document")
+        verbose_name_plural = _("required documents")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "name"],
+                name="requireddocument_unique_name",
+                violation_error_message=_("This kind of application already lists that document."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.name}"
+
+
+# The registered items a change application may change (Organization field names).
+CHANGEABLE_ITEMS = (
+    "name",
+    "domicile",
+    "legal_representative",
+    "business_scope",
+    "registered_funds",
+    "supervisory_unit",
+)
+
+
+class ChangeItem(models.TextChoices):
+    NAME = "name", _("name")
+    DOMICILE = "domicile", _("domicile")
+    LEGAL_REPRESENTATIVE = "legal_representative", _("legal representative")
+    BUSINESS_SCOPE = "business_scope", _("business scope")
+    REGISTERED_FUNDS = "registered_funds", _("registered funds (yuan)")
+    SUPERVISORY_UNIT = "supervisory_unit", _("business supervisory unit")
+
+
+@track_history()
+class RegistrationApplication(models.Model):
+    """An application to establish, change or deregister a registered organization.
+
+    For an establishment the proposed organization's particulars are on the application
+    and the organization is created on approval; a change lists its items
+    (``ApplicationChange``); a deregistration gives the reason and the end of liquidation.
+    Only ``registry.applications`` moves the status.
+    """
+
+    kind = models.CharField(_("kind"), max_length=16, choices=ApplicationKind.choices)
+    status = models.CharField(
+        _("status"),
+        max_length=12,
+        choices=ApplicationStatus.choices,
+        default=ApplicationStatus.RECEIVED,
+    )
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="applications",
+        verbose_name=_("organization"),
+        help_text=_("For a change or a deregistration; an establishment sets it on approval."),
+    )
+    # The proposed organization (establishment only).
+    name = models.CharField(_("proposed name"), max_length=200, blank=True)
+    org_type = models.CharField(
+        _("organization type"), max_length=1, choices=OrgType.choices, blank=True
+    )
+    field = models.CharField(
+        _("field of activity"), max_length=2, choices=Field.choices, blank=True
+    )
+    priority_category = models.CharField(
+        _("priority category"),
+        max_length=12,
+        choices=PriorityCategory.choices,
+        default=PriorityCategory.OTHER,
+    )
+    domicile = models.CharField(_("domicile"), max_length=200, blank=True)
+    legal_representative = models.CharField(_("legal representative"), max_length=50, blank=True)
+    business_scope = models.TextField(_("business scope"), blank=True)
+    registered_funds = models.DecimalField(
+        _("registered funds (yuan)"),
+        **MONEY,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    supervisory_unit = models.CharField(_("business supervisory unit"), max_length=100, blank=True)
+    street = models.ForeignKey(
+        Street,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("street"),
+    )
+    consent_on = models.DateField(
+        _("supervisory unit's consent"),
+        null=True,
+        blank=True,
+        help_text=_("Date the business supervisory unit agreed."),
+    )
+    liquidation_ended_on = models.DateField(
+        _("liquidation ended on"), null=True, blank=True, help_text=_("For a deregistration.")
+    )
+    deregistration_reason = models.TextField(
+        _("reason for deregistration"),
+        blank=True,
+        help_text=_("Published in the deregistration notice."),
+    )
+    received_on = models.DateField(_("received on"))
+    # Workflow fields, set only by registry.applications.
+    complete_on = models.DateField(
+        _("complete on"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Day the complete documents arrived: the deadline counts from the next day."),
+    )
+    correction_requested_on = models.DateField(
+        _("correction requested on"), null=True, blank=True, editable=False
+    )
+    correction_note = models.TextField(_("what is missing"), blank=True, editable=False)
+    accepted_on = models.DateField(_("accepted on"), null=True, blank=True, editable=False)
+    review_started_on = models.DateField(
+        _("review started on"), null=True, blank=True, editable=False
+    )
+    decided_on = models.DateField(_("decided on"), null=True, blank=True, editable=False)
+    decision_reason = models.TextField(
+        _("reason for refusal or withdrawal"), blank=True, editable=False
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["-received_on", "-pk"]
+        verbose_name = _("registration application")
+        verbose_name_plural = _("registration applications")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(kind=ApplicationKind.ESTABLISHMENT)
+                    & ~Q(name="")
+                    & ~Q(org_type="")
+                    & ~Q(field="")
+                    & ~Q(domicile="")
+                    & ~Q(legal_representative="")
+                    & Q(registered_funds__isnull=False)
+                    & (Q(organization__isnull=True) | Q(status=ApplicationStatus.APPROVED))
+                )
+                | (~Q(kind=ApplicationKind.ESTABLISHMENT) & Q(organization__isnull=False)),
+                name="application_subject",
+                violation_error_message=_(
+                    "An establishment needs the proposed name, type, field, domicile, legal "
+                    "representative and registered funds; a change or deregistration needs "
+                    "the organization."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=ApplicationKind.DEREGISTRATION)
+                | (Q(liquidation_ended_on__isnull=False) & ~Q(deregistration_reason="")),
+                name="application_deregistration_dated",
+                violation_error_message=_(
+                    "A deregistration needs the end of liquidation and the reason."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(registered_funds__isnull=True) | Q(registered_funds__gte=0),
+                name="application_funds_nonnegative",
+                violation_error_message=_("Registered funds cannot be negative."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=DECIDED_APPLICATION_STATUSES) | Q(decided_on__isnull=False),
+                name="application_decision_dated",
+                violation_error_message=_("A decided application needs its decision date."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=[ApplicationStatus.REFUSED, ApplicationStatus.WITHDRAWN])
+                | ~Q(decision_reason=""),
+                name="application_refusal_has_reason",
+                violation_error_message=_("A refusal or a withdrawal needs its reason."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=ApplicationStatus.CORRECTION)
+                | (Q(correction_requested_on__isnull=False) & ~Q(correction_note="")),
+                name="application_correction_says_what",
+                violation_error_message=_(
+                    "A correction request needs its date and what is missing."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=ApplicationKind.ESTABLISHMENT)
+                | ~Q(status=ApplicationStatus.APPROVED)
+                | Q(organization__isnull=False),
+                name="application_establishment_creates",
+                violation_error_message=_(
+                    "An approved establishment names the organization it created."
+                ),
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "kind"], name="application_status_kind")]
+
+    def __str__(self):
+        subject = self.organization.name if self.organization_id else self.name
+        return f"{self.get_kind_display()} · {subject}"
+
+    @property
+    def subject_name(self):
+        return self.organization.name if self.organization_id else self.name
+
+    @property
+    def is_open(self):
+        return self.status in OPEN_APPLICATION_STATUSES
+
+
+@track_history()
+class ApplicationChange(models.Model):
+    """One registered item a change application changes, with its old and new value
+    (as text; registered funds in yuan with two decimal places)."""
+
+    application = models.ForeignKey(
+        RegistrationApplication,
+        on_delete=models.PROTECT,
+        related_name="changes",
+        verbose_name=_("application"),
+    )
+    item = models.CharField(_("registered item"), max_length=24, choices=ChangeItem.choices)
+    old_value = models.TextField(
+        _("old value"), blank=True, help_text=_("Filled in from the register when left empty.")
+    )
+    new_value = models.TextField(_("new value"))
+
+    class Meta:
+        ordering = ["application", "pk"]
+        verbose_name = _("changed item")
+        verbose_name_plural = _("changed items")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "item"],
+                name="applicationchange_unique_item",
+                violation_error_message=_("This application already changes that item."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(new_value=""),
+                name="applicationchange_new_value",
+                violation_error_message=_("Enter the new value."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.get_item_display()
+
+
+@track_history()
+class ApplicationDocument(models.Model):
+    """One line of an application's document checklist, copied from ``RequiredDocument``
+    when the application was received (later edits of the checklist leave it as it was)."""
+
+    application = models.ForeignKey(
+        RegistrationApplication,
+        on_delete=models.PROTECT,
+        related_name="documents",
+        verbose_name=_("application"),
+    )
+    name = models.CharField(_("document"), max_length=100)
+    required = models.BooleanField(_("required"), default=True)
+    received = models.BooleanField(_("received"), default=False)
+    received_on = models.DateField(_("received on"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["application", "pk"]
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "name"],
+                name="applicationdocument_unique_name",
+                violation_error_message=_("This application already lists that document."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class CreditCodeSequence(models.Model):
+    """Last serial issued from one block of organization codes of one area.
+
+    The block is the first characters of the 8-character organization code that the
+    district issues from (settings.CREDIT_CODE_BLOCK); serials are never reused."""
+
+    area_code = models.CharField(_("area code"), max_length=6)
+    block = models.CharField(_("block"), max_length=7)
+    last = models.PositiveIntegerField(_("last serial"), default=0)
+
+    class Meta:
+        verbose_name = _("credit code block")
+        verbose_name_plural = _("credit code blocks")
+        constraints = [
+            models.UniqueConstraint(fields=["area_code", "block"], name="creditcodesequence_block")
+        ]
+
+    def __str__(self):
+        return f"{self.area_code} {self.block}: {self.last}"
+
+
+class NoticeKind(models.TextChoices):
+    ESTABLISHMENT = "establishment", _("establishment")
+    CHANGE = "change", _("change")
+    DEREGISTRATION = "deregistration", _("deregistration")
+    REVOCATION = "revocation", _("revocation")
+
+
+@track_history()
+class Notice(models.Model):
+    """A public notice (公告) of a registration decision. The text is generated from the
+    record when the decision is taken (registry.notices) and then kept as published; it
+    names the organization, its credit code and what changed, never a phone, an ID
+    number or a person's address."""
+
+    kind = models.CharField(_("kind"), max_length=16, choices=NoticeKind.choices)
+    published_on = models.DateField(_("date"))
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="notices",
+        verbose_name=_("organization"),
+    )
+    application = models.OneToOneField(
+        RegistrationApplication,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="notice",
+        verbose_name=_("application"),
+    )
+    name = models.CharField(_("name"), max_length=200)
+    credit_code = models.CharField(_("unified social credit code"), max_length=18)
+    title = models.CharField(_("title"), max_length=300)
+    text = models.TextField(_("text"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-published_on", "-pk"]
+        verbose_name = _("notice")
+        verbose_name_plural = _("notices")
+        indexes = [
+            models.Index(fields=["-published_on", "-id"], name="notice_published"),
+            GinIndex(fields=["text"], opclasses=["gin_trgm_ops"], name="notice_text_trgm"),
+        ]
+
+    def __str__(self):
+        return self.title

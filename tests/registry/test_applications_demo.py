@@ -1,0 +1,113 @@
+"""The demo's registration applications and notices: each kind in each state it can be
+in, some near or past the deadline, 2016's notices consistent with the organizations.
+
+Loads the demo once for the module, like ``test_load_demo``."""
+
+import io
+import random
+from collections import Counter
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from django.test import override_settings
+from django.urls import reverse
+
+from hepingorgs import demo
+from registry import applications
+from registry.models import (
+    ApplicationKind,
+    ApplicationStatus,
+    Notice,
+    NoticeKind,
+    Organization,
+    OrgStatus,
+    RegistrationApplication,
+)
+from tests.registry.test_load_demo import FAST_HASHERS
+
+
+@pytest.fixture(scope="module")
+def loaded(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHERS):
+        assert not Organization.objects.exists(), "the test database is not empty"
+        out = io.StringIO()
+        call_command("load_demo", stdout=out)
+        yield out.getvalue()
+        demo.remove_demo_data(demo.DemoContext(rng=random.Random(), stdout=io.StringIO()))
+
+
+@pytest.fixture
+def output(loaded, db):
+    return loaded
+
+
+def test_each_kind_in_each_state(output):
+    pairs = set(RegistrationApplication.objects.values_list("kind", "status"))
+    for kind in ApplicationKind.values:
+        for status in ApplicationStatus.values:
+            if (kind, status) == (ApplicationKind.DEREGISTRATION, ApplicationStatus.APPROVED):
+                continue  # every demo organization stays active (the report's figures)
+            assert (kind, status) in pairs, (kind, status)
+    assert "registration applications" in output
+
+
+def test_the_queue_has_applications_near_and_past_the_deadline_and_late_ones(output):
+    open_ones = list(
+        RegistrationApplication.objects.filter(
+            status__in=["received", "correction", "accepted", "review"]
+        )
+    )
+    applications.annotate_deadlines(open_ones)
+    running = [a.deadline for a in open_ones if not a.deadline.stopped]
+    assert sum(d.overdue for d in running) >= 2
+    assert sum(0 <= d.days_left <= 7 for d in running) >= 2
+    assert sum(a.deadline.stopped for a in open_ones) == 3
+    assert {a.kind for a in open_ones if a.late_days} == {"change", "deregistration"}
+
+
+def test_2016_notices_match_the_register(output):
+    established = Organization.objects.filter(registered_on__year=2016)
+    notices = Notice.objects.select_related("organization", "application")
+    by_kind = Counter(notices.values_list("kind", flat=True))
+    assert by_kind[NoticeKind.ESTABLISHMENT] == established.count() > 5
+    assert by_kind[NoticeKind.CHANGE] == 12
+    assert not notices.exclude(published_on__year=2016).exists()
+    for notice in notices:
+        org = notice.organization
+        assert notice.name == org.name and notice.credit_code == org.credit_code
+        assert notice.application.status == ApplicationStatus.APPROVED
+        assert notice.application.decided_on == notice.published_on
+        if notice.kind == NoticeKind.ESTABLISHMENT:
+            assert notice.published_on == org.registered_on
+            assert org.legal_representative in notice.text
+        else:
+            for change in notice.application.changes.all():
+                # The register holds the new value; the application remembers the old one.
+                assert applications.register_value(org, change.item) == change.new_value
+                assert change.old_value != change.new_value
+                assert f"「{change.new_value}」" in notice.text
+        assert org.contact_phone not in notice.text
+
+
+def test_the_demo_leaves_every_organization_active(output):
+    assert not Organization.objects.exclude(status=OrgStatus.ACTIVE).exists()
+    assert Organization.objects.count() == 274
+
+
+def test_open_applications_lack_a_document_until_accepted(output):
+    for application in RegistrationApplication.objects.prefetch_related("documents"):
+        missing = [d for d in application.documents.all() if d.required and not d.received]
+        assert application.documents.all(), application
+        if application.status in (ApplicationStatus.RECEIVED, ApplicationStatus.CORRECTION):
+            assert len(missing) == 1
+        else:
+            assert missing == []
+
+
+def test_the_queue_and_notices_pages_render_the_demo(output, client):
+    client.force_login(User.objects.get(username="minzheng"))
+    content = client.get(reverse("applications:queue")).content.decode()
+    assert "已超期" in content and "逾期" in content
+    content = client.get(reverse("notices:list"), {"year": 2016}).content.decode()
+    assert "成立登记公告" in content and "变更登记公告" in content
