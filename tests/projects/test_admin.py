@@ -13,7 +13,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from projects import workflow
+from projects.admin import ProjectAdmin
 from projects.models import (
+    CRITERIA,
     Expert,
     Project,
     ProjectStatus,
@@ -178,18 +180,12 @@ def test_every_action_asks_first_and_changes_nothing_until_confirmed(
     client, district_staff, project
 ):
     client_for(client, district_staff)
-    for action in ProjectAdminActions():
+    for action in ProjectAdmin.actions:
         response = post_action(client, action, [project])
         assert response.status_code == 200, action
         assert response.context["projects"] == [project]
         project.refresh_from_db()
         assert project.status == ProjectStatus.APPLIED
-
-
-def ProjectAdminActions():
-    from projects.admin import ProjectAdmin
-
-    return ProjectAdmin.actions
 
 
 def test_review_then_approve_with_amounts(client, district_staff, project, expert, round_):
@@ -396,3 +392,34 @@ def test_the_organization_page_lists_its_projects_and_money(
     assert hosted.title not in page
     hub_page = client.get(admin_url(Organization, "change", hub.pk)).content.decode()
     assert "老军医义诊" in hub_page and "福明社区老军医志愿服务队" in hub_page
+
+
+def test_a_conflicted_expert_is_refused_on_the_add_page_too(
+    client, district_staff, round_, organization, quanyechang
+):
+    round_.status = "open"
+    round_.save()
+    conflicted = Expert.objects.create(name="王理事", affiliation=organization)
+    client_for(client, district_staff)
+    data = changeform_data(client.get(admin_url(Project, "add")))
+    data.update(
+        {
+            "round": round_.pk,
+            "applicant_organization": organization.pk,
+            "title": "新申报",
+            "field": "elderly",
+            "streets": [quanyechang.pk],
+            "planned_start": "2016-06-01",
+            "planned_end": "2016-12-01",
+            "requested": "50000",
+            "co_funding": "0",
+            "target_beneficiaries": "100",
+            "reviews-TOTAL_FORMS": 1,
+            "reviews-0-expert": conflicted.pk,
+            **{f"reviews-0-{name}": 10 for name in CRITERIA},
+        }
+    )
+    response = client.post(admin_url(Project, "add"), data)
+    assert response.status_code == 200
+    assert "王理事与申报主体或其依托单位有关联" in form_errors(response)
+    assert not Project.objects.exists() and not Review.objects.exists()
