@@ -23,7 +23,7 @@ import datetime
 from collections import Counter, defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, FilteredRelation, Q, Sum
+from django.db.models import Count, FilteredRelation, Max, Q, Sum
 from django.utils.translation import gettext as _
 
 from hepingorgs.figures import (
@@ -195,6 +195,11 @@ def _group_breakdown(year):
         .order_by()
     }
     return by_category, upgrade
+
+
+def latest_year():
+    """The newest year with annual reports on record (its figures are complete)."""
+    return AnnualReport.objects.aggregate(latest=Max("year"))["latest"]
 
 
 def annual(year):
