@@ -320,9 +320,11 @@ def _write_detail(book, title, detail, progress):
 
 
 def _properties(book, year, generated_at):
-    title = _("Annual statistics of social organizations, %(year)s") % {"year": year}
     props = book.properties
-    props.title = f"{settings.DISTRICT_NAME} {title}"
+    props.title = _("%(district)s annual statistics of social organizations, %(year)s") % {
+        "district": settings.DISTRICT_NAME,
+        "year": year,
+    }
     props.subject = str(year)
     props.keywords = f"{year}"
     props.creator = settings.REGISTRATION_AUTHORITY
