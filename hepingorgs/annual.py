@@ -312,7 +312,10 @@ def _write_detail(book, title, detail, progress):
         sheet.autofilter()
         return sheet
     widths, rows = sample_widths(detail.header, detail.rows)
-    sheet = StreamedSheet(book, title, [_format(k) for k in detail.kinds], widths=widths)
+    # Whole numbers read well in the General format; a styled cell costs openpyxl a
+    # style lookup, which on millions of rows is most of the writer's overhead.
+    formats = [None if kind == COUNT else _format(kind) for kind in detail.kinds]
+    sheet = StreamedSheet(book, title, formats, widths=widths)
     sheet.header(detail.header)
     sheet.rows(rows, progress=progress)
     sheet.autofilter()
