@@ -7,20 +7,21 @@ Chinese names of varying length; the drawing scales to the width of a phone.
 """
 
 import itertools
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from hepingorgs.figures import COUNT, DECIMAL1, MONEY, RATE
-from hepingorgs.xlsx import display_width
 
-BAR_HEIGHT = 22
-GAP = 8
-TOP = 8
-CHAR = 7.5  # pixels per display-width unit at the 13 px font
-VALUE_ROOM = 110
-WIDTH = 640
+# A label line above each bar, so long Chinese names need no truncation; the drawing is
+# a phone's width in user units, so its 13-unit text reads at about 13 px on a phone.
+WIDTH = 360
+LABEL_LINE = 18
+BAR_HEIGHT = 14
+GAP = 10
+TOP = 4
+VALUE_ROOM = 96
 COLOURS = ("#1f5f99", "#b3261e", "#2f7d4f", "#8a5a00", "#5b3f99", "#00707a")
 _ids = itertools.count(1)
 
@@ -33,8 +34,8 @@ def format_value(value, kind=COUNT):
         return f"{Decimal(value) * 100:.1f}%"
     if kind == DECIMAL1:
         return f"{Decimal(value):.1f}"
-    if kind == MONEY:
-        return f"{Decimal(value):,.2f}"
+    if kind == MONEY:  # whole yuan: the cents of a district's totals tell nobody anything
+        return f"{Decimal(value).quantize(Decimal(1), ROUND_HALF_UP):,}"
     return f"{int(value):,}"
 
 
@@ -44,10 +45,10 @@ def bar_chart(chart, description=""):
     title_id, desc_id = f"chart-{number}-title", f"chart-{number}-desc"
     labels = [str(label) for label in chart.labels]
     values = [Decimal(v or 0) for v in chart.values]
-    label_room = min(220, max([display_width(label) for label in labels] + [4]) * CHAR + 12)
-    bar_room = WIDTH - label_room - VALUE_ROOM
+    bar_room = WIDTH - VALUE_ROOM
     largest = max(values + [Decimal(0)])
-    height = TOP * 2 + len(labels) * (BAR_HEIGHT + GAP)
+    step = LABEL_LINE + BAR_HEIGHT + GAP
+    height = TOP * 2 + len(labels) * step
     if not description:
         description = "；".join(
             f"{label}：{format_value(value, chart.kind)}"
@@ -61,21 +62,18 @@ def bar_chart(chart, description=""):
         f'<desc id="{desc_id}">{escape(description)}</desc>',
     ]
     for index, (label, value) in enumerate(zip(labels, values, strict=True)):
-        y = TOP + index * (BAR_HEIGHT + GAP)
+        y = TOP + index * step
+        bar_y = y + LABEL_LINE
         length = float(value / largest) * bar_room if largest > 0 else 0.0
-        colour = COLOURS[index % len(COLOURS)] if len(labels) <= len(COLOURS) else COLOURS[0]
-        middle = y + BAR_HEIGHT / 2
+        colour = COLOURS[index % len(COLOURS)]
+        parts.append(f'<text x="0" y="{y + 13}" fill="#1f2933">{escape(label)}</text>')
         parts.append(
-            f'<text x="{label_room - 8:.0f}" y="{middle:.1f}" text-anchor="end" '
-            f'dominant-baseline="middle" fill="#1f2933">{escape(label)}</text>'
-        )
-        parts.append(
-            f'<rect x="{label_room:.0f}" y="{y}" width="{length:.1f}" height="{BAR_HEIGHT}" '
+            f'<rect x="0" y="{bar_y}" width="{length:.1f}" height="{BAR_HEIGHT}" '
             f'fill="{colour}"></rect>'
         )
         parts.append(
-            f'<text x="{label_room + length + 6:.1f}" y="{middle:.1f}" '
-            f'dominant-baseline="middle" fill="#1f2933">{format_value(value, chart.kind)}</text>'
+            f'<text x="{length + 6:.1f}" y="{bar_y + 12}" fill="#1f2933">'
+            f"{format_value(value, chart.kind)}</text>"
         )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # every text inside was escaped above

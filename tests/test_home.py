@@ -44,7 +44,7 @@ def test_anonymous_sees_search_figures_and_links(client, district):
     assert "2016年全区数据" in html
     assert "<dt>登记社会组织总数</dt><dd>2</dd>" in html
     assert "<dt>本科以上学历人数</dt><dd>12</dd>" in html
-    assert "<dt>营业收入(元)</dt><dd>2,469,134.00</dd>" in html
+    assert "<dt>营业收入(元)</dt><dd>2,469,134</dd>" in html
     assert "<dt>每万人拥有社会组织数</dt><dd>20.0</dd>" in html
 
 
