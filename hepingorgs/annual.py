@@ -173,12 +173,6 @@ class Merged:
                 rows.append((label, indicator.value, indicator.kind))
         return rows
 
-    def value(self, label):
-        for row_label, value, _kind in self.summary_rows():
-            if row_label == label:
-                return value
-        return None
-
     def street_kind(self, column):
         if column.endswith(MONEY_SUFFIX):
             return MONEY
@@ -236,20 +230,11 @@ def _write_summary(book, merged):
 
 
 def _table_widths(tables):
-    samples, header_width = [], 0
-    for table in tables:
-        samples.append([table.title])
-        samples.append(table.header)
-        samples.extend(table.rows)
-        header_width = max(header_width, len(table.header))
-    widths = widths_from([""] * header_width, samples)
-    # The title of a table spans the row; it need not widen its first column.
-    first = [len(str(t.header[0])) * 2 + 4 for t in tables] + [
-        max((len(str(r[0])) * 2 + 4 for r in t.rows if r), default=8) for t in tables
-    ]
-    if widths:
-        widths[0] = max(first + [8])
-    return widths
+    """From the headers and rows; a table's title spans the row and widens nothing."""
+    columns = max(len(t.header) for t in tables)
+    return widths_from(
+        [""] * columns, [t.header for t in tables] + [r for t in tables for r in t.rows]
+    )
 
 
 def _write_table(sheet, table):
