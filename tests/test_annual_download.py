@@ -11,6 +11,8 @@ from tests.conftest import make_organization
 
 URL = "/annual-stats/"
 
+pytestmark = pytest.mark.django_db
+
 
 @pytest.mark.parametrize(
     "actor,expected",

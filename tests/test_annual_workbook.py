@@ -24,6 +24,10 @@ from openpyxl import load_workbook
 from hepingorgs import annual, demo, figures
 from registry.models import Organization
 
+# In a transaction like every database test, so that pytest-django runs these before
+# the transactional (end-to-end) tests, which leave the database flushed.
+pytestmark = pytest.mark.django_db
+
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 ISSUE_LABELS = [
     "登记社会组织总数",
