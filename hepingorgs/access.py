@@ -156,3 +156,8 @@ def can_review_filings(user):
 def can_use_incubator(user):
     """The incubation centre's staff and district staff (the centre is the bureau's)."""
     return is_district_staff(user) or is_incubator_staff(user)
+
+
+def can_export_annual_stats(user):
+    """The annual statistics workbook lists every record: district staff only."""
+    return is_district_staff(user)

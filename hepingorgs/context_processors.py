@@ -9,4 +9,5 @@ def roles(request):
     return {
         "is_reviewer": partial(access.can_review_filings, request.user),
         "uses_incubator": partial(access.can_use_incubator, request.user),
+        "can_export_annual_stats": partial(access.can_export_annual_stats, request.user),
     }

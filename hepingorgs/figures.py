@@ -11,6 +11,10 @@ order, the way ``hepingorgs.demo`` gathers the demo parts; the annual workbook
 (``hepingorgs.annual``), the public ``/stats/`` page and the home page all read it, so
 the three can never disagree.
 
+A stats module may also define ``latest_year() -> int | None``: the newest year whose
+figures it holds complete (the registry: the newest annual reports). The public pages
+open on the latest such year, never the running one (``hepingorgs.views``).
+
 Labels of the summary indicators are the bureau's official indicator names (Chinese
 data, like the role names in ``hepingorgs.access``), written exactly as they appear in
 the workbook's ``总表`` sheet; other labels are translated source strings.

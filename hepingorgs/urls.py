@@ -1,17 +1,19 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.generic import RedirectView
 from rest_framework.routers import DefaultRouter
 
 from hepingorgs import downloads
+from hepingorgs import views as site_views
 from registry.api import CommunityGroupViewSet
 
 router = DefaultRouter()
 router.register("filings", CommunityGroupViewSet, basename="api-filing")
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="filings:list", permanent=False)),
+    path("", site_views.home, name="home"),
+    path("stats/", site_views.stats, name="stats"),
+    path("annual-stats/", site_views.annual_workbook, name="annual_workbook"),
     path("admin/", admin.site.urls),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -46,6 +46,7 @@ from registry.models import (
     FilingCategory,
     Notice,
     Organization,
+    Population,
     RegistrationApplication,
     RequiredDocument,
     ServiceTarget,
@@ -92,6 +93,20 @@ class FilingCategoryAdmin(RegistryAdmin):
     list_editable = ("position", "is_active")
     list_filter = ("is_active",)
     search_fields = ("name", "code")
+
+
+@admin.register(Population)
+class PopulationAdmin(RegistryAdmin):
+    """Residents per year, for the per-10,000 figures of the annual statistics."""
+
+    list_display = ("year", "place", "residents")
+    list_filter = ("year", "street")
+    list_select_related = ("street",)
+    ordering = ("-year", "street__code")
+
+    @admin.display(description=_("place"), ordering="street__code")
+    def place(self, obj):
+        return obj.street.name if obj.street_id else _("whole district")
 
 
 # ---------------------------------------------------------------------------------------

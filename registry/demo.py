@@ -48,6 +48,7 @@ from registry.models import (
     OrgStatus,
     OrgType,
     PartyForm,
+    Population,
     PriorityCategory,
     ServiceTarget,
     Street,
@@ -65,6 +66,16 @@ FILED_GROUPS = 3232
 BACHELOR_PLUS = 6783
 REVENUE = Decimal("600000000.00")
 TAX_RANGE = (Decimal("6200000.00"), Decimal("6800000.00"))  # "600多万元"
+# Residents at the end of 2016 by street (statistical code). Their sum, 355,800, gives
+# (274 + 3,232) / 35.58 = 98.5 organizations per 10,000 residents: the report's "近百".
+POPULATION = {
+    "120101001": 52_600,
+    "120101002": 46_300,
+    "120101003": 58_900,
+    "120101004": 66_200,
+    "120101005": 71_400,
+    "120101006": 60_400,
+}
 UPGRADE_PLAN = (300, 360)  # culture and sports teams in the capacity-upgrade plan
 
 DEMO_PASSWORD = "heping-demo-2017"
@@ -1127,6 +1138,17 @@ def _upgrade_plan(rng, groups, partners):
         group.upgrade_partner = rng.choice(by_street.get(group.street_id) or partners)
 
 
+def _populations(ctx, streets):
+    """The district's and each street's population for the demo year, unless the year
+    already has one (an older demo database gains them on the next load_demo)."""
+    if [s.code for s in streets] != list(POPULATION) or Population.objects.filter(year=YEAR):
+        return 0
+    rows = [Population(year=YEAR, street=None, residents=sum(POPULATION.values()))]
+    rows += [Population(year=YEAR, street=s, residents=POPULATION[s.code]) for s in streets]
+    Population.objects.bulk_create(rows)
+    return len(rows)
+
+
 # ---------------------------------------------------------------------------------------
 # Demo logins
 # ---------------------------------------------------------------------------------------
@@ -1214,6 +1236,8 @@ def load(ctx):
         "community groups": CommunityGroup.objects.count(),
     }
     if any(present.values()):
+        if _populations(ctx, streets):
+            ctx.say(f"registry: added the populations of {YEAR}.")
         ctx.say(
             "registry: the demo data is already there ("
             + ", ".join(f"{n} {what}" for what, n in present.items())
@@ -1249,6 +1273,7 @@ def load(ctx):
 
     load_applications(ctx, organizations, streets)
 
+    _populations(ctx, streets)
     _logins(ctx, streets, create=True)
     filed = sum(g.status == FilingStatus.FILED for g in groups)
     types = Counter(o.org_type for o in organizations)

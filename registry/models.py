@@ -133,6 +133,57 @@ class Community(models.Model):
         return self.name
 
 
+@track_history()
+class Population(models.Model):
+    """Resident population of the district (no street) or of one street in a year, for
+    the "per 10,000 residents" figures of the annual statistics."""
+
+    year = models.PositiveSmallIntegerField(
+        _("year"), validators=[MinValueValidator(1990)], help_text=_("Population at year end.")
+    )
+    street = models.ForeignKey(
+        Street,
+        on_delete=models.PROTECT,
+        related_name="populations",
+        verbose_name=_("street"),
+        null=True,
+        blank=True,
+        help_text=_("Leave empty for the whole district."),
+    )
+    residents = models.PositiveIntegerField(
+        _("resident population"), validators=[MinValueValidator(1)]
+    )
+
+    class Meta:
+        ordering = ["-year", "street__code"]
+        verbose_name = _("population")
+        verbose_name_plural = _("populations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year", "street"],
+                nulls_distinct=False,
+                name="population_unique_year_street",
+                violation_error_message=_(
+                    "There is already a population for this year and street (or district)."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(residents__gte=1),
+                name="population_residents_positive",
+                violation_error_message=_("The resident population must be at least 1."),
+            ),
+            models.CheckConstraint(
+                condition=Q(year__gte=1990),
+                name="population_year_plausible",
+                violation_error_message=_("The year must be 1990 or later."),
+            ),
+        ]
+
+    def __str__(self):
+        place = self.street.name if self.street_id else _("whole district")
+        return f"{self.year} {place}: {self.residents}"
+
+
 class ClerkProfile(models.Model):
     """The street a street-office clerk works for. The only source of a clerk's street."""
 

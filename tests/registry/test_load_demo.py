@@ -36,6 +36,7 @@ from registry.models import (
     OrgStatus,
     OrgType,
     PartyForm,
+    Population,
     PriorityCategory,
     Street,
 )
@@ -321,3 +322,13 @@ def test_every_installed_app_with_a_demo_module_contributes(output):
     parts = demo.demo_parts()
     assert [config.label for config, _module in parts][:1] == ["registry"]
     assert all(callable(module.load) for _config, module in parts)
+
+
+def test_populations_give_the_reports_nearly_one_hundred_per_10000(output):
+    district = Population.objects.get(year=2016, street=None).residents
+    streets = Population.objects.filter(year=2016, street__isnull=False)
+    assert streets.count() == Street.objects.count() == 6
+    assert sum(streets.values_list("residents", flat=True)) == district
+    assert 340_000 <= district <= 370_000  # about 355,000 at the 2020 census
+    per_10k = (274 + 3232) * 10000 / district
+    assert 95 <= per_10k < 100  # "近百"

@@ -1,0 +1,180 @@
+"""Pages of the site as a whole: the public home page ``/``, the public figures page
+``/stats/`` and the annual statistics workbook download for district staff.
+
+Who may use them: ``/`` and ``/stats/`` everyone (anonymous, read-only, aggregate public
+figures only); the workbook district civil-affairs staff only (it carries every
+record), others get the login page (anonymous) or 403.
+"""
+
+import tempfile
+from functools import wraps
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_safe
+
+from hepingorgs import access, annual, figures
+from hepingorgs.svg import bar_chart, format_value
+from hepingorgs.xlsx import XLSX_CONTENT_TYPE
+
+FIRST_YEAR = 1990
+# The indicators the home page shows, if an installed app gives them.
+HEADLINE = [
+    "登记社会组织总数",
+    "社会团体",
+    "民办非企业单位",
+    "备案社区社会组织",
+    "每万人拥有社会组织数",
+    "党组织覆盖率",
+    "本科以上学历人数",
+    "营业收入(元)",
+    "孵化中心入驻组织",
+    "公益创投项目数",
+]
+
+
+def latest_complete_year():
+    """The last year whose figures are in: the latest an app reports (``latest_year()``
+    in its stats module, e.g. the newest annual reports), never the running year."""
+    last = timezone.localdate().year - 1
+    known = [
+        module.latest_year()
+        for _config, module in figures.stats_modules()
+        if callable(getattr(module, "latest_year", None))
+    ]
+    known = [year for year in known if year]
+    return min(max(known), last) if known else last
+
+
+def _indicators(parts):
+    """(label, shown value, kind) of every summary indicator, in the apps' order."""
+    rows, seen = [], set()
+    for _label, part in parts:
+        for indicator in part.summary:
+            if indicator.label not in seen:
+                seen.add(indicator.label)
+                rows.append(indicator)
+    return rows
+
+
+def _headline(parts):
+    by_label = {i.label: i for i in _indicators(parts)}
+    return [
+        {"label": label, "value": format_value(by_label[label].value, by_label[label].kind)}
+        for label in HEADLINE
+        if label in by_label
+    ]
+
+
+@require_safe
+def home(request):
+    year = latest_complete_year()
+    parts = figures.collect(year)
+    return render(request, "public/home.html", {"year": year, "headline": _headline(parts)})
+
+
+class YearForm(forms.Form):
+    year = forms.IntegerField(
+        label=gettext_lazy("Year"),
+        min_value=FIRST_YEAR,
+        error_messages={
+            "invalid": gettext_lazy("Year: enter a year such as 2016."),
+            "min_value": gettext_lazy("Year: the register begins in %(limit_value)s."),
+        },
+    )
+
+    def __init__(self, *args, last_year, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.last_year = last_year
+        self.fields["year"].widget.attrs.update({"min": FIRST_YEAR, "max": last_year})
+
+    def clean_year(self):
+        year = self.cleaned_data["year"]
+        if year > self.last_year:
+            raise forms.ValidationError(
+                _("Year: figures are complete up to %(year)s; choose that year or an earlier one.")
+                % {"year": self.last_year}
+            )
+        return year
+
+
+def _year_form(request, last_year):
+    """The chosen year (the latest complete one if none was asked for) and the form."""
+    data = request.GET if request.GET.get("year") not in (None, "") else None
+    form = YearForm(data, last_year=last_year, initial={"year": last_year})
+    if data is None:
+        return last_year, form
+    if form.is_valid():
+        return form.cleaned_data["year"], form
+    return None, form
+
+
+def _charts(parts):
+    charts = []
+    for _label, part in parts:
+        for chart in part.charts:
+            rows = [
+                (str(label), format_value(value, chart.kind))
+                for label, value in zip(chart.labels, chart.values, strict=True)
+            ]
+            charts.append({"title": chart.title, "svg": bar_chart(chart), "rows": rows})
+    return charts
+
+
+@require_safe
+def stats(request):
+    last_year = latest_complete_year()
+    year, form = _year_form(request, last_year)
+    context = {"form": form, "year": year, "last_year": last_year}
+    if year is None:
+        return render(request, "public/stats.html", context, status=400)
+    parts = figures.collect(year)
+    context["indicators"] = [
+        {"label": i.label, "value": format_value(i.value, i.kind)} for i in _indicators(parts)
+    ]
+    context["charts"] = _charts(parts)
+    return render(request, "public/stats.html", context)
+
+
+def district_staff_required(view):
+    """District civil-affairs staff only."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not access.can_export_annual_stats(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@require_safe
+@district_staff_required
+def annual_workbook(request):
+    """Choose a year; with a valid year, the workbook itself. It is written to a
+    temporary file (memory stays flat however large the register) and streamed from it."""
+    last_year = timezone.localdate().year - 1
+    year, form = _year_form(request, last_year)
+    if "year" not in request.GET or year is None:
+        return render(
+            request,
+            "stats/annual_workbook.html",
+            {"form": form, "last_year": last_year},
+            status=400 if form.is_bound else 200,
+        )
+    output = tempfile.TemporaryFile(suffix=".xlsx")
+    annual.write_workbook(year, output)
+    output.seek(0)
+    return FileResponse(
+        output,
+        as_attachment=True,
+        filename=annual.filename(year),
+        content_type=XLSX_CONTENT_TYPE,
+    )
