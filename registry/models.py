@@ -7,16 +7,17 @@ django-pghistory triggers, so the history also sees bulk writes.
 
 import pghistory
 from django.conf import settings
-from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Substr
+from django.db.models.functions import Reverse, Substr
 from django.utils.translation import gettext_lazy as _
 
 from registry import creditcode
 from registry.pinyin import pinyin_keys
+from registry.search import Ngrams
 
 MONEY = {"max_digits": 16, "decimal_places": 2}
 
@@ -327,6 +328,31 @@ class Organization(PinyinMixin):
         indexes = [
             models.Index(fields=["status", "org_type"], name="organization_status_type"),
             GinIndex(fields=["name"], opclasses=["gin_trgm_ops"], name="organization_name_trgm"),
+            # Search at national scale (registry.search, measured in docs/benchmarks.md):
+            # one- and two-character names, pinyin, initials, credit-code suffixes.
+            GinIndex(Ngrams("name"), name="organization_name_ngrams"),
+            GinIndex(OpClass("name_pinyin", name="gin_trgm_ops"), name="organization_pinyin_trgm"),
+            GinIndex(
+                OpClass("name_initials", name="gin_trgm_ops"), name="organization_initials_trgm"
+            ),
+            models.Index(
+                OpClass(Reverse("credit_code"), name="text_pattern_ops"),
+                name="organization_code_suffix",
+            ),
+            # Any combination of the directory's filters from one index (btree_gin).
+            GinIndex(
+                fields=[
+                    "org_type",
+                    "priority_category",
+                    "field",
+                    "street",
+                    "status",
+                    "grade",
+                    "party_form",
+                ],
+                name="organization_filters",
+            ),
+            models.Index(fields=["registered_on", "id"], name="organization_registered"),
         ]
 
     def __str__(self):
@@ -458,6 +484,14 @@ class CreditRecord(models.Model):
         ordering = ["-decided_on"]
         verbose_name = _("credit record")
         verbose_name_plural = _("credit records")
+        indexes = [
+            # "On a credit list now": the listings not yet removed.
+            models.Index(
+                fields=["organization"],
+                condition=Q(removed_on__isnull=True),
+                name="creditrecord_in_force",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(removed_on__isnull=True) | Q(removed_on__gte=F("decided_on")),
@@ -620,7 +654,9 @@ class CommunityGroup(PinyinMixin):
     )
 
     class Meta:
-        ordering = ["street__code", "name_pinyin"]
+        # street_id, not street__code: the join would sort every row of a large table
+        # (streets are numbered in code order by the reference data).
+        ordering = ["street_id", "name_pinyin", "id"]
         verbose_name = _("community group")
         verbose_name_plural = _("community groups")
         constraints = [
@@ -681,6 +717,22 @@ class CommunityGroup(PinyinMixin):
         indexes = [
             models.Index(fields=["street", "status"], name="communitygroup_street_status"),
             GinIndex(fields=["name"], opclasses=["gin_trgm_ops"], name="communitygroup_name_trgm"),
+            GinIndex(Ngrams("name"), name="communitygroup_name_ngrams"),
+            GinIndex(Ngrams("leader_name"), name="communitygroup_leader_ngrams"),
+            GinIndex(
+                OpClass("name_pinyin", name="gin_trgm_ops"), name="communitygroup_pinyin_trgm"
+            ),
+            GinIndex(
+                OpClass("name_initials", name="gin_trgm_ops"),
+                name="communitygroup_initials_trgm",
+            ),
+            GinIndex(
+                OpClass("filing_number", name="gin_trgm_ops"), name="communitygroup_number_trgm"
+            ),
+            # The lists' order, so that a page is read from the index, not sorted.
+            models.Index(
+                fields=["street", "name_pinyin", "id"], name="communitygroup_street_pinyin"
+            ),
         ]
 
     def __str__(self):
