@@ -525,14 +525,16 @@ def directory_cases():
 
 
 def run_directory_case(queryset):
-    from registry.search import estimated_count
+    """A page as the public list shows it: the count and the rows, through
+    registry.search.EstimatedCountPaginator."""
+    from registry.search import EstimatedCountPaginator
 
-    offset = 0
+    number = 1
     if isinstance(queryset, tuple):
-        queryset, offset = queryset[1], DEEP_OFFSET
-    count, _exact = estimated_count(queryset)
-    rows = list(queryset[offset : offset + PAGE])
-    return [row.pk for row in rows], count
+        queryset, number = queryset[1], DEEP_OFFSET // PAGE + 1
+    paginator = EstimatedCountPaginator(queryset, PAGE)
+    rows = list(paginator.page(number)) if paginator.count else []
+    return [row.pk for row in rows], paginator.count
 
 
 def api_list():

@@ -331,6 +331,14 @@ class Organization(PinyinMixin):
             # Search at national scale (registry.search, measured in docs/benchmarks.md):
             # one- and two-character names, pinyin, initials, credit-code suffixes.
             GinIndex(Ngrams("name"), name="organization_name_ngrams"),
+            # Exact and prefix matches, ranked first (name_pinyin has its own).
+            models.Index(
+                OpClass("name", name="varchar_pattern_ops"), name="organization_name_prefix"
+            ),
+            models.Index(
+                OpClass("name_initials", name="varchar_pattern_ops"),
+                name="organization_initials_prefix",
+            ),
             GinIndex(OpClass("name_pinyin", name="gin_trgm_ops"), name="organization_pinyin_trgm"),
             GinIndex(
                 OpClass("name_initials", name="gin_trgm_ops"), name="organization_initials_trgm"
@@ -718,6 +726,13 @@ class CommunityGroup(PinyinMixin):
             models.Index(fields=["street", "status"], name="communitygroup_street_status"),
             GinIndex(fields=["name"], opclasses=["gin_trgm_ops"], name="communitygroup_name_trgm"),
             GinIndex(Ngrams("name"), name="communitygroup_name_ngrams"),
+            models.Index(
+                OpClass("name", name="varchar_pattern_ops"), name="communitygroup_name_prefix"
+            ),
+            models.Index(
+                OpClass("name_initials", name="varchar_pattern_ops"),
+                name="communitygroup_initials_prefix",
+            ),
             GinIndex(Ngrams("leader_name"), name="communitygroup_leader_ngrams"),
             GinIndex(
                 OpClass("name_pinyin", name="gin_trgm_ops"), name="communitygroup_pinyin_trgm"

@@ -92,12 +92,6 @@ def _contains(column, value, *, ignore_case=False):
     return Q(**{f"{column}__contains": value})
 
 
-def _starts(column, value, *, ignore_case=False):
-    if ignore_case:
-        return ILike(F(column), f"{_escape_like(value)}%")
-    return Q(**{f"{column}__startswith": value})
-
-
 def normalize(text):
     """Search text as the database stores names: full-width forms folded to half-width
     (NFKC, so the ideographic space too), line breaks and runs of spaces collapsed,
@@ -165,7 +159,9 @@ class _Terms:
         return condition
 
     def prefix_condition(self):
-        condition = Q(_starts("name", self.value, ignore_case=True))
+        """Served by btree pattern indexes (``LIKE 'x%'``), so the paginator can fetch
+        the best matches of a very large result without ranking all of it."""
+        condition = Q(name__startswith=self.value)
         if self.pinyin:
             condition |= Q(name_pinyin__startswith=self.pinyin)
             if not self.chinese:
@@ -189,7 +185,12 @@ def _unranked(queryset):
 def _apply(queryset, terms, condition, aliases, exact):
     if aliases:
         queryset = queryset.alias(**aliases)
-    return queryset.filter(condition).annotate(search_rank=_rank(exact, terms.prefix_condition()))
+    prefix = terms.prefix_condition()
+    found = queryset.filter(condition).annotate(search_rank=_rank(exact, prefix))
+    # Rows ranked before the rest, for EstimatedCountPaginator; the query's attributes
+    # survive the clones of later filter() and order_by() calls.
+    found.query.search_first = exact | prefix
+    return found
 
 
 def search_organizations(queryset, text):
@@ -242,6 +243,24 @@ def capped_count(queryset, cap=COUNT_CAP):
     return queryset.order_by()[: cap + 1].count()
 
 
+def _ranked_slice(queryset, first, start, stop, cap):
+    """Rows ``start:stop`` of ``queryset`` ordered by ``search_rank`` and then the rest of
+    its ordering, without computing the rank of every row: the best-ranked rows
+    (``first``) come from their indexes, the others in the remaining order."""
+    rest_order = queryset.query.order_by[1:]
+    best = queryset.filter(first)
+    best_count = capped_count(best, cap)
+    if best_count > cap:
+        # Even the exact and prefix matches are too many to sort by rank.
+        return list(queryset.order_by(*rest_order)[start:stop])
+    rows = list(best[start:stop]) if start < best_count else []
+    wanted = stop - start - len(rows)
+    if wanted > 0:
+        offset = max(0, start - best_count)
+        rows += list(queryset.exclude(first).order_by(*rest_order)[offset : offset + wanted])
+    return rows
+
+
 def planner_estimate(queryset):
     """PostgreSQL's estimate of the number of rows (EXPLAIN, nothing is read)."""
     plan = json.loads(queryset.order_by().explain(format="json"))
@@ -259,11 +278,27 @@ def estimated_count(queryset, cap=COUNT_CAP):
 
 class EstimatedCountPaginator(Paginator):
     """A paginator whose count is exact up to ``cap`` rows and estimated above, so a page
-    of a million-row list does not wait for ``COUNT(*)``. Templates print "about" when
-    ``paginator.count_is_exact`` is false. A page beyond the real end of an
-    overestimated result is simply empty."""
+    of a million-row list does not wait for ``COUNT(*)``. Templates mark the count as
+    approximate when ``paginator.count_is_exact`` is false. A page beyond the real end
+    of an overestimated result is simply empty.
+
+    Ranked search results (ordered by ``search_rank`` first) larger than ``cap`` are not
+    sorted whole: a page takes the exact and prefix matches first (found through their
+    own indexes), then the other matches in the remaining order. Usable by Django's
+    ListView (``paginator_class``) and DRF (``django_paginator_class``)."""
 
     cap = COUNT_CAP
+
+    def page(self, number):
+        ordering = self.object_list.query.order_by
+        first = getattr(self.object_list.query, "search_first", None)
+        ranked = first is not None and ordering and ordering[0] == "search_rank"
+        if not ranked or self.count_is_exact:
+            return super().page(number)
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        rows = _ranked_slice(self.object_list, first, bottom, bottom + self.per_page, self.cap)
+        return self._get_page(rows, number, self)
 
     @cached_property
     def _estimate(self):

@@ -277,8 +277,43 @@ def test_capped_and_estimated_counts(organizations):
 def test_paginator_counts_exactly_up_to_its_cap(organizations):
     paginator = EstimatedCountPaginator(Organization.objects.order_by("pk"), 4)
     assert (paginator.count, paginator.count_is_exact, paginator.num_pages) == (6, True, 2)
-    paginator.cap = 3
-    assert not EstimatedCountPaginator.count_is_exact.fget(paginator) or paginator.count == 6
+
+
+class TinyCap(EstimatedCountPaginator):
+    cap = 2
+
+
+def test_paginator_estimates_above_its_cap(organizations):
+    paginator = TinyCap(Organization.objects.order_by("pk"), 4)
+    assert paginator.count >= 3 and not paginator.count_is_exact
+    assert [o.pk for o in paginator.page(1)] == [
+        o.pk for o in Organization.objects.order_by("pk")[:4]
+    ]
+
+
+def test_paginator_ranks_a_large_result_through_its_best_matches(organizations):
+    # Above the cap the page is put together from the exact and prefix matches, then
+    # the rest: the same order as ranking every row.
+    result = search_organizations(Organization.objects.all(), "养老").order_by(
+        "search_rank", "name_pinyin", "id"
+    )
+    expected = [o.name for o in result]
+    paginator = TinyCap(result, 2)
+    assert not paginator.count_is_exact
+    assert [o.name for n in (1, 2) for o in paginator.page(n)] == expected
+    assert expected[:2] == [CENTRE, CENTRE_UNION]
+
+
+def test_paginator_orders_by_pinyin_when_even_the_best_matches_are_too_many(organizations):
+    class OneCap(EstimatedCountPaginator):
+        cap = 1
+
+    result = search_organizations(Organization.objects.all(), "养老").order_by(
+        "search_rank", "name_pinyin", "id"
+    )
+    by_pinyin = [o.name for o in result.order_by("name_pinyin", "id")]
+    paginator = OneCap(result, 4)
+    assert [o.name for o in paginator.page(1)] == by_pinyin
 
 
 def test_sampled_counts_agree_with_exact_ones_on_a_small_table(organizations):
