@@ -137,8 +137,10 @@ class _Terms:
         Latin text of three characters or more, by the trigram index."""
         if self.chinese:
             alias = f"_{column}_ngrams"
-            return Q(**{f"{alias}__contains": ngrams(self.value)}) & _contains(
-                column, self.value, ignore_case=True
+            # ILIKE first: where a row is tested rather than found through the index, the
+            # cheap test rejects it before the n-grams are computed.
+            return _contains(column, self.value, ignore_case=True) & Q(
+                **{f"{alias}__contains": ngrams(self.value)}
             ), {alias: Ngrams(column)}
         # Under three characters no index serves it; the lists' order does (a short
         # Latin text matches many names, so a page fills quickly).
