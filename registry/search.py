@@ -147,7 +147,8 @@ class _Terms:
         return Q(_contains(column, self.value, ignore_case=True)), {}
 
     def pinyin_condition(self):
-        if not self.pinyin:
+        """Latin text as pinyin or initials (Chinese text: see ``_with_homophones``)."""
+        if not self.pinyin or self.chinese:
             return Q()
         condition = Q(name_pinyin__contains=self.pinyin)
         if not self.chinese:
@@ -184,7 +185,20 @@ def _unranked(queryset):
     return queryset.annotate(search_rank=Value(0, output_field=IntegerField()))
 
 
+def _with_homophones(queryset, terms, condition, aliases):
+    """Chinese text that is in no name as typed is looked up by its sound, so a
+    homophone typo (太级拳 for 太极拳) still finds the name: one more query, and only for
+    Chinese text. Not mixed into every search: a trigram match needs rechecking row by
+    row, and the recheck would compute every candidate's n-grams."""
+    if not (terms.chinese and terms.pinyin):
+        return condition
+    if queryset.alias(**aliases).filter(condition).exists():
+        return condition
+    return condition | Q(name_pinyin__contains=terms.pinyin)
+
+
 def _apply(queryset, terms, condition, aliases, exact):
+    condition = _with_homophones(queryset, terms, condition, aliases)
     if aliases:
         queryset = queryset.alias(**aliases)
     prefix = terms.prefix_condition()
