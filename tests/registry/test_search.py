@@ -280,7 +280,7 @@ def test_paginator_counts_exactly_up_to_its_cap(organizations):
 
 
 class TinyCap(EstimatedCountPaginator):
-    cap = 2
+    cap = search_cap = 2
 
 
 def test_paginator_estimates_above_its_cap(organizations):
@@ -306,7 +306,7 @@ def test_paginator_ranks_a_large_result_through_its_best_matches(organizations):
 
 def test_paginator_orders_by_pinyin_when_even_the_best_matches_are_too_many(organizations):
     class OneCap(EstimatedCountPaginator):
-        cap = 1
+        cap = search_cap = 1
 
     result = search_organizations(Organization.objects.all(), "养老").order_by(
         "search_rank", "name_pinyin", "id"
