@@ -327,9 +327,10 @@ class Organization(PinyinMixin):
         ]
         indexes = [
             models.Index(fields=["status", "org_type"], name="organization_status_type"),
-            GinIndex(fields=["name"], opclasses=["gin_trgm_ops"], name="organization_name_trgm"),
             # Search at national scale (registry.search, measured in docs/benchmarks.md):
-            # one- and two-character names, pinyin, initials, credit-code suffixes.
+            # names by any substring (n-grams; the trigram index on the name is gone: it
+            # cannot serve one or two characters, yet the planner read all of it for
+            # them), pinyin, initials, credit-code suffixes.
             GinIndex(Ngrams("name"), name="organization_name_ngrams"),
             # Exact and prefix matches, ranked first (name_pinyin has its own).
             models.Index(
@@ -724,7 +725,6 @@ class CommunityGroup(PinyinMixin):
         ]
         indexes = [
             models.Index(fields=["street", "status"], name="communitygroup_street_status"),
-            GinIndex(fields=["name"], opclasses=["gin_trgm_ops"], name="communitygroup_name_trgm"),
             GinIndex(Ngrams("name"), name="communitygroup_name_ngrams"),
             models.Index(
                 OpClass("name", name="varchar_pattern_ops"), name="communitygroup_name_prefix"

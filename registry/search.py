@@ -134,18 +134,14 @@ class _Terms:
         self.code = code if code.isascii() and code.isalnum() else ""
 
     def name_condition(self, column="name"):
-        """Substring of a name, served by the n-gram index (Chinese, any length) or, for
-        Latin text of three characters or more, by the trigram index."""
-        if self.chinese:
-            alias = f"_{column}_ngrams"
-            # ILIKE first: where a row is tested rather than found through the index, the
-            # cheap test rejects it before the n-grams are computed.
-            return _contains(column, self.value, ignore_case=True) & Q(
-                **{f"{alias}__contains": ngrams(self.value)}
-            ), {alias: Ngrams(column)}
-        # Under three characters no index serves it; the lists' order does (a short
-        # Latin text matches many names, so a page fills quickly).
-        return Q(_contains(column, self.value, ignore_case=True)), {}
+        """Substring of a name, served by the n-gram index whatever its length or script
+        (the n-grams are lower-cased, like ILIKE's comparison)."""
+        alias = f"_{column}_ngrams"
+        # ILIKE first: where a row is tested rather than found through the index, the
+        # cheap test rejects it before the n-grams are computed.
+        return _contains(column, self.value, ignore_case=True) & Q(
+            **{f"{alias}__contains": ngrams(self.value)}
+        ), {alias: Ngrams(column)}
 
     def pinyin_condition(self):
         """Latin text as pinyin or initials (Chinese text: see ``_with_homophones``)."""
