@@ -9,6 +9,7 @@ further ModelAdmin of a tracked registry model subclasses ``RegistryAdmin``.
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import ORDER_VAR, ChangeList
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F
@@ -52,6 +53,7 @@ from registry.models import (
     ServiceTarget,
     Street,
 )
+from registry.search import EstimatedCountPaginator, search_groups, search_organizations
 
 ORGANIZATION_SEARCH_FIELDS = ("name", "name_pinyin", "name_initials", "credit_code")
 COMPACT_TEXT = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 40})}}
@@ -65,6 +67,19 @@ class RegistryInline(SuperuserDeleteOnlyMixin, admin.TabularInline):
     formset = ConstraintMessageInlineFormSet
     extra = 0
     formfield_overrides = COMPACT_TEXT
+
+
+class RankedChangeList(ChangeList):
+    """Search results with exact and prefix matches first (``search_rank``, annotated by
+    registry.search), then the usual order; a column the user clicked still wins."""
+
+    def get_queryset(self, request, exclude_parameters=None):
+        # The admin orders before it searches, so the rank is put in front afterwards.
+        queryset = super().get_queryset(request, exclude_parameters)
+        ranked = "search_rank" in queryset.query.annotations
+        if ranked and self.query.strip() and ORDER_VAR not in self.params:
+            queryset = queryset.order_by("search_rank", *queryset.query.order_by)
+        return queryset
 
 
 # ---------------------------------------------------------------------------------------
@@ -180,6 +195,10 @@ class OrganizationAdmin(RegistryAdmin):
     list_select_related = ("street",)
     search_fields = ORGANIZATION_SEARCH_FIELDS
     search_help_text = _("Name, pinyin, pinyin initials (e.g. hpq) or credit code.")
+    # At a million rows, COUNT(*) would cost more than the page: counts are estimated
+    # above registry.search.COUNT_CAP rows, and the unfiltered total is not shown.
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
     date_hierarchy = "registered_on"
     autocomplete_fields = ("street",)
     readonly_fields = ("credit_code_warnings_display",)
@@ -246,12 +265,12 @@ class OrganizationAdmin(RegistryAdmin):
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def get_search_results(self, request, queryset, search_term):
-        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        # A code copied from a certificate may carry full-width characters, spaces or hyphens.
-        code = creditcode.normalize(search_term)
-        if code and code != search_term.strip().upper():
-            results |= queryset.filter(credit_code__contains=code)
-        return results, may_have_duplicates
+        # The directory's search (registry.search): names by any part, pinyin, initials,
+        # credit codes as pasted from a certificate (full-width, spaces, hyphens).
+        return search_organizations(queryset, search_term), False
+
+    def get_changelist(self, request, **kwargs):
+        return RankedChangeList
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         # Other apps' sections (venture projects, incubation ...) registered through
@@ -379,6 +398,8 @@ class CommunityGroupAdmin(RegistryAdmin):
     list_filter = ("status", "street", "category", ("upgrade_partner", admin.EmptyFieldListFilter))
     list_select_related = ("street", "community", "category")
     search_fields = ("name", "name_pinyin", "name_initials", "filing_number", "leader_name")
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
     autocomplete_fields = ("community", "registered_as", "upgrade_partner")
     readonly_fields = ("street", *FILING_STATE_FIELDS)
     fieldsets = (
@@ -412,6 +433,13 @@ class CommunityGroupAdmin(RegistryAdmin):
 
     def get_queryset(self, request):
         return access.filings_for(request.user, super().get_queryset(request))
+
+    def get_search_results(self, request, queryset, search_term):
+        # Internal page: the leader's name is searchable, as in the workspace.
+        return search_groups(queryset, search_term, private=True), False
+
+    def get_changelist(self, request, **kwargs):
+        return RankedChangeList
 
     def save_model(self, request, obj, form, change):
         obj.street_id = obj.community.street_id

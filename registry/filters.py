@@ -65,7 +65,8 @@ class CommunityGroupFilter(django_filters.FilterSet):
 
     def filter_q(self, queryset, name, value):
         # The workspace is internal: clerks and staff may find a group by its leader.
-        return search_groups(queryset, value, private=True)
+        found = search_groups(queryset, value, private=True)
+        return found.order_by("search_rank", *CommunityGroup._meta.ordering)
 
     def filter_target(self, queryset, name, value):
         return queryset.filter(service_targets__contains=[value])

@@ -8,16 +8,17 @@ django-pghistory triggers, so the history also sees bulk writes.
 import pghistory
 import pgtrigger
 from django.conf import settings
-from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Now, Substr
+from django.db.models.functions import Now, Reverse, Substr
 from django.utils.translation import gettext_lazy as _
 
 from registry import creditcode
 from registry.pinyin import pinyin_keys
+from registry.search import Ngrams
 
 MONEY = {"max_digits": 16, "decimal_places": 2}
 
@@ -399,12 +400,45 @@ class Organization(PinyinMixin):
         ]
         indexes = [
             models.Index(fields=["status", "org_type"], name="organization_status_type"),
-            GinIndex(fields=["name"], opclasses=["gin_trgm_ops"], name="organization_name_trgm"),
             models.Index(fields=["updated_at"], name="organization_updated_at"),
             # The public directory's sort orders, with the primary key that keeps pages
             # stable, so that page 1 reads 20 index entries instead of sorting every row.
             models.Index(fields=["name_pinyin", "id"], name="organization_pinyin_id"),
             models.Index(fields=["registered_on", "id"], name="organization_registered_id"),
+            # Search at national scale (registry.search, measured in docs/benchmarks.md):
+            # names by any substring (n-grams; the trigram index on the name is gone: it
+            # cannot serve one or two characters, yet the planner read all of it for
+            # them), pinyin, initials, credit-code suffixes.
+            GinIndex(Ngrams("name"), name="organization_name_ngrams"),
+            # Exact and prefix matches, ranked first (name_pinyin has its own).
+            models.Index(
+                OpClass("name", name="varchar_pattern_ops"), name="organization_name_prefix"
+            ),
+            models.Index(
+                OpClass("name_initials", name="varchar_pattern_ops"),
+                name="organization_initials_prefix",
+            ),
+            GinIndex(OpClass("name_pinyin", name="gin_trgm_ops"), name="organization_pinyin_trgm"),
+            GinIndex(
+                OpClass("name_initials", name="gin_trgm_ops"), name="organization_initials_trgm"
+            ),
+            models.Index(
+                OpClass(Reverse("credit_code"), name="text_pattern_ops"),
+                name="organization_code_suffix",
+            ),
+            # Any combination of the directory's filters from one index (btree_gin).
+            GinIndex(
+                fields=[
+                    "org_type",
+                    "priority_category",
+                    "field",
+                    "street",
+                    "status",
+                    "grade",
+                    "party_form",
+                ],
+                name="organization_filters",
+            ),
         ]
         triggers = [touch_updated_at()]
 
@@ -537,6 +571,14 @@ class CreditRecord(models.Model):
         ordering = ["-decided_on"]
         verbose_name = _("credit record")
         verbose_name_plural = _("credit records")
+        indexes = [
+            # "On a credit list now": the listings not yet removed.
+            models.Index(
+                fields=["organization"],
+                condition=Q(removed_on__isnull=True),
+                name="creditrecord_in_force",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(removed_on__isnull=True) | Q(removed_on__gte=F("decided_on")),
@@ -699,7 +741,9 @@ class CommunityGroup(PinyinMixin):
     )
 
     class Meta:
-        ordering = ["street__code", "name_pinyin"]
+        # street_id, not street__code: the join would sort every row of a large table
+        # (streets are numbered in code order by the reference data).
+        ordering = ["street_id", "name_pinyin", "id"]
         verbose_name = _("community group")
         verbose_name_plural = _("community groups")
         constraints = [
@@ -759,7 +803,6 @@ class CommunityGroup(PinyinMixin):
         ]
         indexes = [
             models.Index(fields=["street", "status"], name="communitygroup_street_status"),
-            GinIndex(fields=["name"], opclasses=["gin_trgm_ops"], name="communitygroup_name_trgm"),
             models.Index(fields=["updated_at"], name="communitygroup_updated_at"),
             # Sort orders of the public list of filed groups (see Organization).
             models.Index(
@@ -771,6 +814,29 @@ class CommunityGroup(PinyinMixin):
                 fields=["filed_on", "id"],
                 name="communitygroup_public_filed",
                 condition=Q(status__in=NUMBERED_STATUSES),
+            ),
+            GinIndex(Ngrams("name"), name="communitygroup_name_ngrams"),
+            models.Index(
+                OpClass("name", name="varchar_pattern_ops"), name="communitygroup_name_prefix"
+            ),
+            models.Index(
+                OpClass("name_initials", name="varchar_pattern_ops"),
+                name="communitygroup_initials_prefix",
+            ),
+            GinIndex(Ngrams("leader_name"), name="communitygroup_leader_ngrams"),
+            GinIndex(
+                OpClass("name_pinyin", name="gin_trgm_ops"), name="communitygroup_pinyin_trgm"
+            ),
+            GinIndex(
+                OpClass("name_initials", name="gin_trgm_ops"),
+                name="communitygroup_initials_trgm",
+            ),
+            GinIndex(
+                OpClass("filing_number", name="gin_trgm_ops"), name="communitygroup_number_trgm"
+            ),
+            # The lists' order, so that a page is read from the index, not sorted.
+            models.Index(
+                fields=["street", "name_pinyin", "id"], name="communitygroup_street_pinyin"
             ),
         ]
         triggers = [touch_updated_at()]

@@ -4,57 +4,361 @@ the public directory (HTML and API), the clerks' workspace and the staff admin.
 What a person may type: any part of the name (one or two Chinese characters included),
 full pinyin with or without spaces (``hepingqu``, ``he ping qu``), pinyin initials
 (``hpq``), a credit code or its last characters, and for filed groups the filing number.
+Full-width input is folded to half-width first.
 
-The index design behind these lookups is decided by measurement (``bench/directory.py``,
-``docs/benchmarks.md``).
+Ranking: both search functions annotate ``search_rank`` (0 exact match of the name, its
+pinyin, initials, credit code or filing number; 1 prefix match; 2 anything else). Order
+by it first, e.g. ``.order_by("search_rank", "name_pinyin", "id")``. Without a search
+text the annotation is the constant 0, so the same ordering works on every list.
+
+Counts: ``capped_count`` and ``estimated_count`` count a large result without reading
+all of it; ``EstimatedCountPaginator`` is a Django paginator built on them (its
+``count_is_exact`` says whether to print "about").
+
+The index design behind these lookups (registry/migrations/0007_search_indexes.py) was
+decided by measurement, see ``bench/directory.py`` and ``docs/benchmarks.md``:
+
+- Chinese text: ``registry_ngrams(name)``, a GIN index over the name's single characters
+  and character pairs. A query of one character looks for that character, a longer one
+  for all its pairs; ``ILIKE`` then checks the exact substring. pg_trgm cannot serve
+  patterns under three characters, and Django's ``icontains`` (``UPPER(name) LIKE``)
+  is served by no index at all, so neither is used for names.
+- pinyin, initials and filing numbers: trigram GIN indexes (``LIKE '%x%'``, stored in
+  lower or upper case so no ``UPPER()`` is needed).
+- credit code: the unique index for a full code, ``reverse(credit_code)`` with
+  ``text_pattern_ops`` for its last characters.
 """
 
+import json
 import unicodedata
+from functools import cached_property
 
-from django.db.models import Q
+from django.contrib.postgres.fields import ArrayField
+from django.core.paginator import Paginator
+from django.db import connections, models
+from django.db.models import Case, F, Func, IntegerField, Q, Value, When
+from django.db.models.functions import Reverse
 
 from registry import creditcode
 from registry.pinyin import pinyin_keys
 
+# Creates registry_ngrams(); run by migration 0007. Built-in regular expressions instead
+# of a loop over the characters: four times faster, which matters when the index is
+# built over millions of names. chr(1) separates the pairs, so names with spaces work.
+NGRAMS_FUNCTION_SQL = """
+CREATE OR REPLACE FUNCTION registry_ngrams(value text) RETURNS text[]
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT regexp_split_to_array(lower(value), '')
+        || string_to_array(regexp_replace(lower(value), '(..)', '\\1' || chr(1), 'g'), chr(1))
+        || string_to_array(
+            regexp_replace(substr(lower(value), 2), '(..)', '\\1' || chr(1), 'g'), chr(1)
+        )
+$$
+"""
+
+# Fewer characters than this in a credit code's tail match too many codes to be useful.
+CODE_SUFFIX_MIN = 4
+# pg_trgm needs three characters to use its index.
+TRIGRAM_MIN = 3
+COUNT_CAP = 10000
+SEARCH_COUNT_CAP = 2000
+
+
+class Ngrams(Func):
+    """The name's characters and character pairs, lower-cased (``registry_ngrams``)."""
+
+    function = "registry_ngrams"
+    output_field = ArrayField(models.TextField())
+
+
+class ILike(models.Lookup):
+    """``ILIKE``: served by trigram indexes, unlike Django's ``UPPER(x) LIKE UPPER(y)``."""
+
+    lookup_name = "ilike"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} ILIKE {rhs}", [*lhs_params, *rhs_params]
+
+
+def _escape_like(value):
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _contains(column, value, *, ignore_case=False):
+    pattern = f"%{_escape_like(value)}%"
+    if ignore_case:
+        return ILike(F(column), pattern)
+    return Q(**{f"{column}__contains": value})
+
 
 def normalize(text):
     """Search text as the database stores names: full-width forms folded to half-width
-    (NFKC), line breaks and runs of spaces collapsed, surrounding spaces dropped."""
+    (NFKC, so the ideographic space too), line breaks and runs of spaces collapsed,
+    surrounding spaces dropped."""
     text = unicodedata.normalize("NFKC", text or "")
     return " ".join(text.split())
 
 
-def _pinyin_condition(value):
-    compact = value.replace(" ", "").lower()
-    if compact.isascii() and compact.isalnum():
-        return Q(name_pinyin__contains=compact) | Q(name_initials__contains=compact)
-    if not compact.isascii():
-        # Chinese typed with a different character for the same sound still finds it.
-        full, _initials = pinyin_keys(compact)
-        if full:
-            return Q(name_pinyin__contains=full)
-    return Q()
+def ngrams(value):
+    """What to look up in the ``registry_ngrams`` index for a substring ``value``: the
+    character itself, or every pair of neighbouring characters."""
+    value = value.lower()
+    if len(value) == 1:
+        return [value]
+    return sorted({value[i : i + 2] for i in range(len(value) - 1)})
+
+
+def _has_chinese(value):
+    return not value.isascii()
+
+
+class _Terms:
+    """One normalized search text and the forms it is compared in."""
+
+    def __init__(self, text):
+        self.value = normalize(text)
+        self.chinese = _has_chinese(self.value)
+        # pinyin and initials are stored in lower case without spaces.
+        self.compact = self.value.replace(" ", "").lower()
+        if self.chinese:
+            # A homophone typo (太级拳 for 太极拳) still finds the name through its pinyin;
+            # one character's pinyin would match far too much.
+            self.pinyin = pinyin_keys(self.value)[0] if len(self.compact) >= 2 else ""
+        elif self.compact.isalnum():
+            self.pinyin = self.compact
+        else:
+            self.pinyin = ""
+        code = creditcode.normalize(self.value)
+        self.code = code if code.isascii() and code.isalnum() else ""
+
+    def name_condition(self, column="name"):
+        """Substring of a name, served by the n-gram index whatever its length or script
+        (the n-grams are lower-cased, like ILIKE's comparison)."""
+        alias = f"_{column}_ngrams"
+        # ILIKE first: where a row is tested rather than found through the index, the
+        # cheap test rejects it before the n-grams are computed.
+        return _contains(column, self.value, ignore_case=True) & Q(
+            **{f"{alias}__contains": ngrams(self.value)}
+        ), {alias: Ngrams(column)}
+
+    def pinyin_condition(self):
+        """Latin text as pinyin or initials (Chinese text: see ``_with_homophones``)."""
+        if not self.pinyin or self.chinese:
+            return Q()
+        condition = Q(name_pinyin__contains=self.pinyin)
+        if not self.chinese:
+            condition |= Q(name_initials__contains=self.pinyin)
+        return condition
+
+    def exact_condition(self):
+        condition = Q(name=self.value)
+        if self.pinyin:
+            condition |= Q(name_pinyin=self.pinyin) | Q(name_initials=self.pinyin)
+        return condition
+
+    def prefix_condition(self):
+        """Served by btree pattern indexes (``LIKE 'x%'``), so the paginator can fetch
+        the best matches of a very large result without ranking all of it."""
+        condition = Q(name__startswith=self.value)
+        if self.pinyin:
+            condition |= Q(name_pinyin__startswith=self.pinyin)
+            if not self.chinese:
+                condition |= Q(name_initials__startswith=self.pinyin)
+        return condition
+
+
+def _rank(exact, prefix):
+    return Case(
+        When(exact, then=Value(0)),
+        When(prefix, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+
+
+def _unranked(queryset):
+    return queryset.annotate(search_rank=Value(0, output_field=IntegerField()))
+
+
+def _with_homophones(queryset, terms, condition, aliases):
+    """Chinese text that is in no name as typed is looked up by its sound, so a
+    homophone typo (太级拳 for 太极拳) still finds the name: one more query, and only for
+    Chinese text. Not mixed into every search: a trigram match needs rechecking row by
+    row, and the recheck would compute every candidate's n-grams."""
+    if not (terms.chinese and terms.pinyin):
+        return condition
+    if queryset.alias(**aliases).filter(condition).exists():
+        return condition
+    return condition | Q(name_pinyin__contains=terms.pinyin)
+
+
+def _apply(queryset, terms, condition, aliases, exact):
+    condition = _with_homophones(queryset, terms, condition, aliases)
+    if aliases:
+        queryset = queryset.alias(**aliases)
+    prefix = terms.prefix_condition()
+    found = queryset.filter(condition).annotate(search_rank=_rank(exact, prefix))
+    # Rows ranked before the rest, for EstimatedCountPaginator; the query's attributes
+    # survive the clones of later filter() and order_by() calls.
+    found.query.search_first = exact | prefix
+    return found
 
 
 def search_organizations(queryset, text):
-    """Registered organizations matching ``text``: name, pinyin, initials or credit code."""
-    value = normalize(text)
-    if not value:
-        return queryset
-    condition = Q(name__icontains=value) | _pinyin_condition(value)
-    code = creditcode.normalize(value)
-    if code and code.isalnum():
-        condition |= Q(credit_code__contains=code)
-    return queryset.filter(condition)
+    """Registered organizations matching ``text``: name, pinyin, initials or credit code;
+    annotated with ``search_rank`` (see the module's docstring)."""
+    terms = _Terms(text)
+    if not terms.value:
+        return _unranked(queryset)
+    condition, aliases = terms.name_condition()
+    condition |= terms.pinyin_condition()
+    exact = terms.exact_condition()
+    if len(terms.code) == 18:
+        condition |= Q(credit_code=terms.code)
+        exact |= Q(credit_code=terms.code)
+    elif len(terms.code) >= CODE_SUFFIX_MIN:
+        aliases["_code_reversed"] = Reverse("credit_code")
+        condition |= Q(_code_reversed__startswith=terms.code[::-1])
+    return _apply(queryset, terms, condition, aliases, exact)
 
 
 def search_groups(queryset, text, *, private=False):
     """Filed community groups matching ``text``: name, pinyin, initials or filing number;
-    with ``private`` (internal pages only) also the leader's name."""
-    value = normalize(text)
-    if not value:
-        return queryset
-    condition = Q(name__icontains=value) | Q(filing_number__icontains=value)
+    with ``private`` (internal pages only) also the leader's name. Annotated with
+    ``search_rank``."""
+    terms = _Terms(text)
+    if not terms.value:
+        return _unranked(queryset)
+    condition, aliases = terms.name_condition()
+    condition |= terms.pinyin_condition()
+    exact = terms.exact_condition()
+    number = terms.value.upper()
+    if len(number) >= TRIGRAM_MIN and number.isascii():
+        condition |= Q(filing_number__contains=number)
+        exact |= Q(filing_number=number)
     if private:
-        condition |= Q(leader_name__icontains=value)
-    return queryset.filter(condition | _pinyin_condition(value))
+        leader, leader_aliases = terms.name_condition("leader_name")
+        condition |= leader
+        aliases.update(leader_aliases)
+    return _apply(queryset, terms, condition, aliases, exact)
+
+
+# ---------------------------------------------------------------------------------------
+# Counting large results
+# ---------------------------------------------------------------------------------------
+
+
+def capped_count(queryset, cap=COUNT_CAP):
+    """The number of rows, read no further than ``cap + 1``: a result above ``cap`` means
+    "more than ``cap``". One query."""
+    return queryset.order_by()[: cap + 1].count()
+
+
+def _ranked_slice(queryset, first, start, stop, cap):
+    """Rows ``start:stop`` of ``queryset`` ordered by ``search_rank`` and then the rest of
+    its ordering, without computing the rank of every row: the best-ranked rows
+    (``first``) come from their indexes, the others in the remaining order."""
+    rest_order = queryset.query.order_by[1:]
+    best = queryset.filter(first)
+    best_count = capped_count(best, cap)
+    if best_count > cap:
+        # Even the exact and prefix matches are too many to sort by rank.
+        return list(queryset.order_by(*rest_order)[start:stop])
+    rows = list(best[start:stop]) if start < best_count else []
+    wanted = stop - start - len(rows)
+    if wanted > 0:
+        offset = max(0, start - best_count)
+        rows += list(queryset.exclude(first).order_by(*rest_order)[offset : offset + wanted])
+    return rows
+
+
+def planner_estimate(queryset):
+    """PostgreSQL's estimate of the number of rows (EXPLAIN, nothing is read)."""
+    plan = json.loads(queryset.order_by().explain(format="json"))
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
+def estimated_count(queryset, cap=COUNT_CAP):
+    """(count, exact): exact up to ``cap`` rows, else the planner's estimate (never
+    below ``cap + 1``). One query, two when the result is larger than ``cap``."""
+    count = capped_count(queryset, cap)
+    if count <= cap:
+        return count, True
+    return max(planner_estimate(queryset), cap + 1), False
+
+
+class EstimatedCountPaginator(Paginator):
+    """A paginator whose count is exact up to ``cap`` rows and estimated above, so a page
+    of a million-row list does not wait for ``COUNT(*)``. Templates mark the count as
+    approximate when ``paginator.count_is_exact`` is false. A page beyond the real end
+    of an overestimated result is simply empty.
+
+    Ranked search results (ordered by ``search_rank`` first) larger than ``cap`` are not
+    sorted whole: a page takes the exact and prefix matches first (found through their
+    own indexes), then the other matches in the remaining order. Usable by Django's
+    ListView (``paginator_class``) and DRF (``django_paginator_class``)."""
+
+    cap = COUNT_CAP
+    # Counting a search reads each matching row to check it; its count is exact up to
+    # fewer rows (bench/directory.py: a 10,000-row cap cost 0.4 s on a shared machine).
+    search_cap = SEARCH_COUNT_CAP
+
+    @property
+    def _searched(self):
+        return getattr(self.object_list.query, "search_first", None) is not None
+
+    @cached_property
+    def _estimate(self):
+        return estimated_count(self.object_list, self.search_cap if self._searched else self.cap)
+
+    def page(self, number):
+        ordering = self.object_list.query.order_by
+        first = getattr(self.object_list.query, "search_first", None)
+        ranked = first is not None and ordering and ordering[0] == "search_rank"
+        if not ranked or self.count_is_exact:
+            return super().page(number)
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        rows = _ranked_slice(
+            self.object_list, first, bottom, bottom + self.per_page, self.search_cap
+        )
+        return self._get_page(rows, number, self)
+
+    @cached_property
+    def count(self):
+        return self._estimate[0]
+
+    @property
+    def count_is_exact(self):
+        return self._estimate[1]
+
+
+# A district's whole register is counted exactly; a national one is sampled.
+EXACT_COUNTS_UP_TO = 50000
+
+
+def grouped_counts(queryset, field, *, exact=None, sample_rows=10000):
+    """``({value: rows}, exact)``: ``queryset`` grouped by ``field``. Exact when
+    ``exact`` is true, or (``exact`` None) when the planner expects at most
+    ``EXACT_COUNTS_UP_TO`` rows (one more query); otherwise scaled from a sample of about
+    ``sample_rows`` of its rows (TABLESAMPLE SYSTEM), so a street with half a million
+    groups is counted in milliseconds. One query (two to decide)."""
+    estimate = None
+    if exact is None:
+        estimate = planner_estimate(queryset)
+        exact = estimate <= EXACT_COUNTS_UP_TO
+    grouped = queryset.values_list(field).annotate(n=models.Count("pk")).order_by()
+    if exact:
+        return dict(grouped), True
+    if estimate is None:
+        estimate = planner_estimate(queryset)
+    percent = min(100.0, 100.0 * sample_rows / max(estimate, 1))
+    sql, params = grouped.query.sql_with_params()
+    table = f'FROM "{queryset.model._meta.db_table}"'
+    sampled = sql.replace(table, f"{table} TABLESAMPLE SYSTEM ({percent:.6f}) REPEATABLE (0)", 1)
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sampled, params)
+        rows = cursor.fetchall()
+    return {value: round(n * 100.0 / percent) for value, n in rows}, False

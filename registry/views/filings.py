@@ -13,7 +13,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
-from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -25,7 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from hepingorgs import access
 from hepingorgs.history import history_for
 from hepingorgs.xlsx import XLSX_CONTENT_TYPE, workbook_bytes
-from registry import filings
+from registry import filings, search
 from registry.filters import CommunityGroupFilter
 from registry.forms import (
     CancelForm,
@@ -83,24 +82,27 @@ def _list_rows(queryset):
 
 
 def _counts(scope):
-    """Groups by status and by category, for the counts at the top of the list."""
-    by_status = dict(scope.values_list("status").annotate(n=Count("id")).order_by())
+    """Groups by status and by category, for the counts at the top of the list: exact
+    at a district's size, estimated from a sample when the scope holds more rows than
+    can be counted at once (``search.grouped_counts``); the third value says which."""
+    exact = search.planner_estimate(scope) <= search.EXACT_COUNTS_UP_TO
+    by_status, _ = search.grouped_counts(scope, "status", exact=exact)
     status_counts = [
         (value, label, by_status.get(value, 0)) for value, label in FilingStatus.choices
     ]
     filed = scope.filter(status=FilingStatus.FILED)
-    by_category = dict(filed.values_list("category").annotate(n=Count("id")).order_by())
+    by_category, _ = search.grouped_counts(filed, "category", exact=exact)
     category_counts = [
         (category, by_category.get(category.pk, 0)) for category in FilingCategory.objects.all()
     ]
-    return status_counts, category_counts
+    return status_counts, category_counts, exact
 
 
 @require_safe
 @filing_user_required
 def filing_list(request):
     filterset = CommunityGroupFilter(request.GET or None, request=request)
-    paginator = Paginator(_list_rows(filterset.qs), PAGE_SIZE)
+    paginator = search.EstimatedCountPaginator(_list_rows(filterset.qs), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     scope = access.filings_for(request.user)
     street = access.clerk_street(request.user)
@@ -108,7 +110,7 @@ def filing_list(request):
         chosen = filterset.form.cleaned_data.get("street")
         if chosen:
             scope, street = scope.filter(street=chosen), chosen
-    status_counts, category_counts = _counts(scope)
+    status_counts, category_counts, counts_exact = _counts(scope)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -120,6 +122,7 @@ def filing_list(request):
             "street": street,
             "status_counts": status_counts,
             "category_counts": category_counts,
+            "counts_exact": counts_exact,
             "query": query.urlencode(),
         },
     )

@@ -1,0 +1,412 @@
+"""One search for the directory, the API, the clerks' workspace and the admin
+(registry.search): how people type, ranking, the normalizer, the indexes behind it, and
+the counts that stay cheap on a large register."""
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from registry import filings
+from registry.models import CommunityGroup, Organization
+from registry.search import (
+    EstimatedCountPaginator,
+    capped_count,
+    estimated_count,
+    grouped_counts,
+    ngrams,
+    normalize,
+    search_groups,
+    search_organizations,
+)
+from tests.conftest import client_for, make_group, make_organization, valid_code
+from tests.registry.test_admin import admin_url, full_width
+
+ELDERLY = "和平区养老服务协会"
+YOUTH = "天津市和平区青少年科技协会"
+CENTRE = "养老服务中心"
+CENTRE_UNION = "养老服务中心联合会"
+DISTRICT_CENTRE = "南开区养老服务中心"
+CHAMBER = "鑫源商会"
+
+
+@pytest.fixture
+def organizations(db):
+    names = [ELDERLY, YOUTH, CENTRE, CENTRE_UNION, DISTRICT_CENTRE, CHAMBER]
+    return {name: make_organization(name=name, credit_code=valid_code()) for name in names}
+
+
+def found(queryset):
+    return sorted(o.name for o in queryset)
+
+
+def ranked(queryset):
+    return [o.name for o in queryset.order_by("search_rank", "name_pinyin", "id")]
+
+
+# What people type ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("term", "expected"),
+    [
+        pytest.param("鑫", [CHAMBER], id="one-character"),
+        pytest.param("科", [YOUTH], id="one-character-inside"),
+        pytest.param("和平", [ELDERLY, YOUTH], id="two-characters"),
+        pytest.param("养老", [CENTRE, CENTRE_UNION, ELDERLY, DISTRICT_CENTRE], id="two-养老"),
+        pytest.param("青少年科技", [YOUTH], id="five-characters"),
+        pytest.param("区养老服务", [ELDERLY, DISTRICT_CENTRE], id="spanning-words"),
+        pytest.param("hepingqu", [ELDERLY, YOUTH], id="full-pinyin"),
+        pytest.param("he ping qu", [ELDERLY, YOUTH], id="pinyin-with-spaces"),
+        pytest.param("HePingQu", [ELDERLY, YOUTH], id="pinyin-mixed-case"),
+        pytest.param(full_width("hepingqu"), [ELDERLY, YOUTH], id="pinyin-full-width"),
+        pytest.param("hpq", [ELDERLY, YOUTH], id="initials"),
+        pytest.param("tjshpq", [YOUTH], id="initials-longer"),
+        pytest.param("ylfwzx", [CENTRE, CENTRE_UNION, DISTRICT_CENTRE], id="initials-inside"),
+        pytest.param("和平 区", [ELDERLY, YOUTH], id="spaces-between-characters"),
+        pytest.param("%", [], id="like-wildcard-is-literal"),
+        pytest.param("_", [], id="like-underscore-is-literal"),
+        pytest.param("没有这个", [], id="nothing"),
+    ],
+)
+def test_organization_search_cases(organizations, term, expected):
+    assert found(search_organizations(Organization.objects.all(), term)) == sorted(expected)
+
+
+def test_empty_search_returns_everything_with_a_constant_rank(organizations):
+    for term in ("", "   ", None):
+        result = search_organizations(Organization.objects.all(), term)
+        assert result.count() == len(organizations)
+        assert {o.search_rank for o in result} == {0}
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [
+        pytest.param(lambda code: code, id="full"),
+        pytest.param(lambda code: code.lower(), id="lower-case"),
+        pytest.param(full_width, id="full-width"),
+        pytest.param(lambda code: f"{code[:4]}-{code[4:10]} {code[10:]}", id="hyphens-spaces"),
+        pytest.param(lambda code: code[-6:], id="last-6"),
+        pytest.param(lambda code: code[-4:], id="last-4"),
+    ],
+)
+def test_credit_code_full_or_its_last_characters(organizations, shape):
+    wanted = organizations[CHAMBER]
+    result = search_organizations(Organization.objects.all(), shape(wanted.credit_code))
+    assert list(result) == [wanted]
+
+
+def test_credit_code_middle_or_three_last_characters_do_not_match(organizations):
+    code = organizations[CHAMBER].credit_code
+    assert not search_organizations(Organization.objects.all(), code[2:10]).exists()
+    # Three characters would match one code in 30,000 at random: too many to be useful.
+    assert organizations[CHAMBER] not in search_organizations(Organization.objects.all(), code[-3:])
+
+
+def test_a_homophone_typo_finds_the_name_through_its_pinyin(organizations):
+    # 阳老 (yang lao) for 养老: the same sound, another character.
+    result = found(search_organizations(Organization.objects.all(), "阳老服务"))
+    assert result == sorted([ELDERLY, CENTRE, CENTRE_UNION, DISTRICT_CENTRE])
+
+
+# Ranking -------------------------------------------------------------------------------------
+
+
+def test_exact_then_prefix_then_the_rest(organizations):
+    assert ranked(search_organizations(Organization.objects.all(), CENTRE)) == [
+        CENTRE,  # exact
+        CENTRE_UNION,  # prefix
+        DISTRICT_CENTRE,  # inside
+    ]
+
+
+def test_pinyin_and_initials_rank_exact_and_prefix_first(organizations):
+    by_pinyin = ranked(search_organizations(Organization.objects.all(), "yanglaofuwuzhongxin"))
+    assert by_pinyin == [CENTRE, CENTRE_UNION, DISTRICT_CENTRE]
+    by_initials = ranked(search_organizations(Organization.objects.all(), "ylfwzx"))
+    assert by_initials == [CENTRE, CENTRE_UNION, DISTRICT_CENTRE]
+
+
+def test_credit_code_match_is_exact_rank(organizations):
+    code = organizations[YOUTH].credit_code
+    (only,) = search_organizations(Organization.objects.all(), code)
+    assert only.search_rank == 0
+
+
+# Filed groups --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def groups(quanyechang, qyc_community):
+    choir = make_group(
+        quanyechang, qyc_community, name="福明社区夕阳红合唱团", leader_name="赵桂芝"
+    )
+    filings.submit(choir)
+    filings.accept(choir)
+    choir.refresh_from_db()
+    dance = make_group(quanyechang, qyc_community, name="福明社区舞蹈队", leader_name="王芳")
+    chorus = make_group(quanyechang, qyc_community, name="合唱团", leader_name="李明")
+    return {"choir": choir, "dance": dance, "chorus": chorus}
+
+
+@pytest.mark.parametrize(
+    ("term", "expected"),
+    [
+        pytest.param("舞", ["dance"], id="one-character"),
+        pytest.param("合唱", ["chorus", "choir"], id="two-characters"),
+        pytest.param("hechang", ["chorus", "choir"], id="pinyin"),
+        pytest.param("fmsq", ["choir", "dance"], id="initials"),
+        pytest.param("QYC-", ["choir"], id="filing-number-part"),
+        pytest.param("qyc-", ["choir"], id="filing-number-lower-case"),
+    ],
+)
+def test_group_search_cases(groups, term, expected):
+    result = search_groups(CommunityGroup.objects.all(), term)
+    assert sorted(g.pk for g in result) == sorted(groups[key].pk for key in expected)
+
+
+def test_filing_number_in_full_ranks_first(groups):
+    number = groups["choir"].filing_number
+    result = search_groups(CommunityGroup.objects.all(), full_width(number))
+    assert [(g.pk, g.search_rank) for g in result] == [(groups["choir"].pk, 0)]
+
+
+def test_leader_name_only_on_private_pages(groups):
+    public = search_groups(CommunityGroup.objects.all(), "王芳")
+    private = search_groups(CommunityGroup.objects.all(), "王芳", private=True)
+    assert not public.exists()
+    assert list(private) == [groups["dance"]]
+    # A single character of a leader's name, too.
+    assert groups["choir"] in search_groups(CommunityGroup.objects.all(), "桂", private=True)
+
+
+def test_group_ranking(groups):
+    result = search_groups(CommunityGroup.objects.all(), "合唱")
+    ordered = result.order_by("search_rank", *CommunityGroup._meta.ordering)
+    assert [g.pk for g in ordered] == [groups["chorus"].pk, groups["choir"].pk]
+
+
+# The normalizer and the n-grams --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("ｈｅｐｉｎｇ", "heping"),
+        ("和平\u3000养老", "和平 养老"),  # ideographic space
+        ("  和平   养老 \n", "和平 养老"),
+        ("５１１２", "5112"),
+        ("（养老）", "(养老)"),
+        (None, ""),
+        ("", ""),
+    ],
+)
+def test_normalize(raw, expected):
+    assert normalize(raw) == expected
+
+
+def test_ngrams_of_a_query():
+    assert ngrams("养") == ["养"]
+    assert ngrams("养老") == ["养老"]
+    assert ngrams("养老服务") == sorted(["养老", "老服", "服务"])
+    assert ngrams("AB") == ["ab"]
+
+
+def test_the_database_function_holds_every_query_ngram(db):
+    name = "和平区 IT 养老服务协会"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT registry_ngrams(%s)", [name])
+        (stored,) = cursor.fetchone()
+    for start in range(len(name)):
+        for end in range(start + 1, len(name) + 1):
+            assert set(ngrams(name[start:end])) <= set(stored), name[start:end]
+
+
+# The indexes serve each kind of search -------------------------------------------------------
+
+
+def plan(queryset):
+    """The plan when a full scan is ruled out: every branch of the search's OR must then
+    come from an index (on a six-row table the planner would rather read it all)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
+    explained = queryset.order_by().explain()
+    assert "Seq Scan" not in explained, explained
+    return explained
+
+
+@pytest.mark.parametrize(
+    ("term", "index"),
+    [
+        ("养", "organization_name_ngrams"),
+        ("养老", "organization_name_ngrams"),
+        ("hepingqu", "organization_pinyin_trgm"),
+        ("hpq", "organization_initials_trgm"),
+    ],
+)
+def test_search_uses_its_index(organizations, term, index):
+    assert index in plan(search_organizations(Organization.objects.all(), term))
+
+
+def test_credit_code_suffix_uses_the_reversed_index(organizations):
+    code = organizations[YOUTH].credit_code[-6:]
+    assert "organization_code_suffix" in plan(
+        search_organizations(Organization.objects.all(), code)
+    )
+
+
+def test_group_search_uses_its_indexes(groups):
+    assert "communitygroup_name_ngrams" in plan(search_groups(CommunityGroup.objects.all(), "合"))
+    private = plan(search_groups(CommunityGroup.objects.all(), "王芳", private=True))
+    assert "communitygroup_leader_ngrams" in private
+
+
+# Counts --------------------------------------------------------------------------------------
+
+
+def test_capped_and_estimated_counts(organizations):
+    everything = Organization.objects.all()
+    assert capped_count(everything) == 6
+    assert capped_count(everything, cap=4) == 5  # "more than 4"
+    assert estimated_count(everything) == (6, True)
+    count, exact = estimated_count(everything, cap=4)
+    assert count >= 5 and exact is False
+
+
+def test_paginator_counts_exactly_up_to_its_cap(organizations):
+    paginator = EstimatedCountPaginator(Organization.objects.order_by("pk"), 4)
+    assert (paginator.count, paginator.count_is_exact, paginator.num_pages) == (6, True, 2)
+
+
+class TinyCap(EstimatedCountPaginator):
+    cap = search_cap = 2
+
+
+def test_paginator_estimates_above_its_cap(organizations):
+    paginator = TinyCap(Organization.objects.order_by("pk"), 4)
+    assert paginator.count >= 3 and not paginator.count_is_exact
+    assert [o.pk for o in paginator.page(1)] == [
+        o.pk for o in Organization.objects.order_by("pk")[:4]
+    ]
+
+
+def test_paginator_ranks_a_large_result_through_its_best_matches(organizations):
+    # Above the cap the page is put together from the exact and prefix matches, then
+    # the rest: the same order as ranking every row.
+    result = search_organizations(Organization.objects.all(), "养老").order_by(
+        "search_rank", "name_pinyin", "id"
+    )
+    expected = [o.name for o in result]
+    paginator = TinyCap(result, 2)
+    assert not paginator.count_is_exact
+    assert [o.name for n in (1, 2) for o in paginator.page(n)] == expected
+    assert expected[:2] == [CENTRE, CENTRE_UNION]
+
+
+def test_paginator_orders_by_pinyin_when_even_the_best_matches_are_too_many(organizations):
+    class OneCap(EstimatedCountPaginator):
+        cap = search_cap = 1
+
+    result = search_organizations(Organization.objects.all(), "养老").order_by(
+        "search_rank", "name_pinyin", "id"
+    )
+    by_pinyin = [o.name for o in result.order_by("name_pinyin", "id")]
+    paginator = OneCap(result, 4)
+    assert [o.name for o in paginator.page(1)] == by_pinyin
+
+
+def test_sampled_counts_agree_with_exact_ones_on_a_small_table(organizations):
+    exact, is_exact = grouped_counts(Organization.objects.all(), "org_type")
+    assert is_exact and exact == {"1": 6}
+    # A "sample" of more rows than the table holds reads every row.
+    sampled, is_exact = grouped_counts(Organization.objects.all(), "org_type", exact=False)
+    assert not is_exact and sampled == exact
+
+
+# Through the pages ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("term", "expected"),
+    [
+        pytest.param("鑫", [CHAMBER], id="one-character"),
+        pytest.param("和平", [ELDERLY, YOUTH], id="two-characters"),
+        pytest.param("he ping qu", [ELDERLY, YOUTH], id="pinyin"),
+        pytest.param("hpq", [ELDERLY, YOUTH], id="initials"),
+        pytest.param(full_width("HPQ"), [ELDERLY, YOUTH], id="full-width"),
+    ],
+)
+def test_admin_organization_search(client, district_staff, organizations, term, expected):
+    client_for(client, district_staff)
+    response = client.get(admin_url(Organization, "changelist"), {"q": term})
+    assert found(response.context["cl"].result_list) == sorted(expected)
+
+
+def test_admin_organization_search_by_code_suffix(client, district_staff, organizations):
+    client_for(client, district_staff)
+    code = organizations[CHAMBER].credit_code
+    response = client.get(admin_url(Organization, "changelist"), {"q": code[-5:]})
+    assert list(response.context["cl"].result_list) == [organizations[CHAMBER]]
+
+
+def test_admin_organization_search_is_ranked(client, district_staff, organizations):
+    client_for(client, district_staff)
+    response = client.get(admin_url(Organization, "changelist"), {"q": CENTRE})
+    names = [o.name for o in response.context["cl"].result_list]
+    assert names == [CENTRE, CENTRE_UNION, DISTRICT_CENTRE]
+    # Without a search the usual order (pinyin) stays.
+    response = client.get(admin_url(Organization, "changelist"))
+    names = [o.name for o in response.context["cl"].result_list]
+    assert names == sorted(names, key=lambda n: Organization.objects.get(name=n).name_pinyin)
+
+
+@pytest.mark.parametrize(
+    ("term", "expected"),
+    [
+        pytest.param("舞", ["dance"], id="one-character"),
+        pytest.param("合唱", ["chorus", "choir"], id="two-characters-ranked"),
+        pytest.param("hechang", ["chorus", "choir"], id="pinyin"),
+        pytest.param("王芳", ["dance"], id="leader"),
+    ],
+)
+def test_admin_group_search(client, district_staff, groups, term, expected):
+    client_for(client, district_staff)
+    response = client.get(admin_url(CommunityGroup, "changelist"), {"q": term})
+    assert [g.pk for g in response.context["cl"].result_list] == [
+        groups[key].pk for key in expected
+    ]
+
+
+@pytest.mark.parametrize(
+    ("term", "expected"),
+    [
+        pytest.param("舞", ["dance"], id="one-character"),
+        pytest.param("合唱", ["chorus", "choir"], id="two-characters-ranked"),
+        pytest.param("he chang", ["chorus", "choir"], id="pinyin"),
+        pytest.param("fmsq", ["dance", "choir"], id="initials-by-pinyin"),
+        pytest.param("芳", ["dance"], id="one-character-of-the-leader"),
+        pytest.param("QYC-", ["choir"], id="filing-number"),
+    ],
+)
+def test_workspace_search(client, clerk_qyc, groups, term, expected):
+    client_for(client, clerk_qyc)
+    response = client.get(reverse("filings:list"), {"q": term})
+    assert [g.pk for g in response.context["page"]] == [groups[key].pk for key in expected]
+
+
+def test_workspace_search_stays_in_the_clerks_street(
+    client, clerk_xbl, groups, xiaobailou, xbl_community
+):
+    mine = make_group(xiaobailou, xbl_community, name="开封道社区合唱团")
+    client_for(client, clerk_xbl)
+    response = client.get(reverse("filings:list"), {"q": "合唱"})
+    assert [g.pk for g in response.context["page"]] == [mine.pk]
+
+
+def test_workspace_counts_are_exact_at_a_districts_size(client, clerk_qyc, groups):
+    client_for(client, clerk_qyc)
+    response = client.get(reverse("filings:list"))
+    assert response.context["counts_exact"] is True
+    assert response.context["page"].paginator.count_is_exact
+    assert "≈" not in response.content.decode()
