@@ -125,21 +125,23 @@ def copy_baseline(count):
         "name_pinyin, name_initials, guiding_unit, status, return_reason, cancel_reason, "
         "version, created_at, updated_at"
     )
+    rows = [values for _row, values in ledger_rows(count)]
     with connection.cursor() as cursor:
         with cursor.connection.cursor().copy(
             f"COPY registry_communitygroup ({columns}) FROM STDIN"
         ) as copy:
-            for _row, values in ledger_rows(count):
+            for values in rows:
                 copy.write_row((*values, "", "", "", "filed", "", "", 1, "now()", "now()"))
 
 
 def timed(label, function, rows, base=None):
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     result = function()
     seconds = time.perf_counter() - start
-    ratio = f"{seconds / base:7.1f}" if base else f"{1.0:7.1f}"
+    cpu = time.process_time() - cpu
+    ratio = f"{seconds / base:7.1f}" if base else "       "
     print(
-        f"{label:34} {seconds:8.1f} {rows / seconds:10.0f} {ratio} {peak_mb():10.0f}",
+        f"{label:34} {seconds:8.1f} {cpu:8.1f} {rows / seconds:8.0f} {ratio} {peak_mb():8.0f}",
         flush=True,
     )
     return seconds, result
@@ -176,9 +178,11 @@ def main():
     print(
         f"workbook: {args.rows:,} rows, {len(content) / 1024 / 1024:.1f} MB, written in "
         f"{time.perf_counter() - start:.1f} s; "
-        f"{CommunityGroup.objects.count():,} groups already in the database"
+        f"{CommunityGroup.objects.count():,} groups already in the database",
+        flush=True,
     )
-    print(f"{'phase':34} {'seconds':>8} {'rows/s':>10} {'ratio':>7} {'peak MB':>10}")
+    print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    print(f"{'phase':34} {'seconds':>8} {'CPU s':>8} {'rows/s':>8} {'ratio':>7} {'peak MB':>8}")
 
     def dry_run():
         report = importer_for("community-groups", staff).run(content)

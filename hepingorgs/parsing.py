@@ -23,8 +23,14 @@ EXCEL_SERIALS = (1, 109573)
 EARLIEST_YEAR, LATEST_YEAR = 1900, 2199
 
 # Full-width ASCII (ＡＢＣ１２３) is U+FF01..U+FF5E, 0xFEE0 above the ASCII character.
-_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
-_FULL_WIDTH[0x3000] = 0x20  # ideographic space
+# In text only letters, digits and the ideographic space are made half-width: Chinese
+# punctuation such as （）and ，is how names are written. Numbers, dates and codes take
+# every full-width character to ASCII.
+_ALL_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+_ALL_FULL_WIDTH[0x3000] = 0x20
+_FULL_WIDTH = {
+    code: half for code, half in _ALL_FULL_WIDTH.items() if chr(half).isalnum() or half == 0x20
+}
 _SPACES = re.compile(r"\s+")
 
 
@@ -41,8 +47,13 @@ class ParseError(ValueError):
 
 
 def half_width(text):
-    """Full-width letters, digits, punctuation and spaces to their ASCII forms."""
+    """Full-width letters, digits and spaces to their ASCII forms."""
     return text.translate(_FULL_WIDTH)
+
+
+def ascii_form(text):
+    """Every full-width ASCII character to its ASCII form (for numbers, dates, codes)."""
+    return text.translate(_ALL_FULL_WIDTH)
 
 
 def clean_text(value):
@@ -71,7 +82,7 @@ def header_multiplier(value):
 
 
 def _text(value):
-    return clean_text(value).replace(" ", "")
+    return ascii_form(clean_text(value)).replace(" ", "")
 
 
 def parse_date(value):
@@ -198,7 +209,7 @@ def parse_year(value):
 
 def choice_key(text):
     """A coded value or its label reduced for matching: half-width, no spaces, lower case."""
-    return clean_text(text).replace(" ", "").lower()
+    return ascii_form(clean_text(text)).replace(" ", "").lower()
 
 
 def parse_choice(value, choices):

@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 from rest_framework.routers import DefaultRouter
 
 from registry.api import CommunityGroupViewSet
+from registry.urls import staff_import_urls
 
 router = DefaultRouter()
 router.register("filings", CommunityGroupViewSet, basename="api-filing")
@@ -17,4 +18,5 @@ urlpatterns = [
     path("filings/", include("registry.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include(router.urls)),
+    path("imports/", include(staff_import_urls)),
 ]

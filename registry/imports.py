@@ -12,6 +12,7 @@ import re
 from functools import cache
 
 from django import forms
+from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.db.models import Q
 from django.utils import timezone, translation
@@ -33,7 +34,7 @@ from hepingorgs.imports import (
     Importer,
     ImportFormMixin,
 )
-from hepingorgs.parsing import choice_key, clean_text
+from hepingorgs.parsing import ascii_form, choice_key, clean_text
 from registry import creditcode
 from registry.admin import ANNUAL_REPORT_FIGURES, CreditCodeField
 from registry.filings import format_filing_number
@@ -609,7 +610,8 @@ class CommunityGroupImporter(Importer):
         self.today = timezone.localdate()
 
     def form_kwargs(self):
-        return {"user": self.user}
+        # The form asks for the clerk's street; a command without --user has none.
+        return {"user": self.user or AnonymousUser()}
 
     def _street(self, row):
         value = row.values.get("street", "")
@@ -618,7 +620,11 @@ class CommunityGroupImporter(Importer):
         return self.own_street
 
     def _number(self, row):
-        return clean_text(row.values.get("filing_number", "")).replace(" ", "").upper()
+        """The ledger's number as typed (letters and digits half-width, upper case); one of
+        the counter's own form (QYC-2016-0042) also with ASCII hyphens."""
+        number = clean_text(row.values.get("filing_number", "")).replace(" ", "").upper()
+        canonical = ascii_form(number)
+        return canonical if NUMBER_FORM.match(canonical) else number
 
     def prepare(self, rows, commit):
         if commit:
@@ -755,7 +761,7 @@ class CommunityGroupImporter(Importer):
             category_id=category if category else None,
         )
         if existing is None:
-            existing = CommunityGroup(created_by=self.user if self.user else None)
+            existing = CommunityGroup(created_by_id=self.user.pk if self.user else None)
         row.instance = existing
         row.values["name"] = name
 
