@@ -798,7 +798,7 @@ class CommunityGroupImporter(Importer):
         if group.filed_on > self.today:
             row.error("备案日期", _("The filing date cannot be in the future."))
         if group.status in NUMBERED_STATUSES and row.needs_number:
-            row.label = f"{row.label} {_('new filing number')}"
+            row.label = row.label + " " + _("new filing number")
 
     def write(self, rows):
         self._number_new_filings(rows)

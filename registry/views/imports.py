@@ -207,7 +207,9 @@ def _errors(request, pk, place):
     workbook = workbook_bytes([(_("errors"), header, rows)])
     stem = batch.file_name.rsplit(".", 1)[0]
     response = HttpResponse(workbook, content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = content_disposition_header(True, f"{stem}-{_('errors')}.xlsx")
+    response["Content-Disposition"] = content_disposition_header(
+        True, stem + "-" + _("errors") + ".xlsx"
+    )
     return response
 
 
@@ -219,7 +221,7 @@ def _template(request, kind, place):
     content = template_bytes(str(ImportKind(kind).label), header, sample, options)
     response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = content_disposition_header(
-        True, f"{ImportKind(kind).label}-{_('template')}.xlsx"
+        True, str(ImportKind(kind).label) + "-" + _("template") + ".xlsx"
     )
     return response
 

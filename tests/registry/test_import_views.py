@@ -130,7 +130,7 @@ def test_a_clerk_importing_another_streets_rows_writes_nothing(
 
 def test_the_error_report_workbook(client, district_staff, qyc_community):
     client.force_login(district_staff)
-    content = xlsx([group_row("甲队"), group_row("=HYPERLINK(1)", 成员人数="很多")])
+    content = xlsx([group_row("甲队"), group_row("@SUM(1)", 成员人数="很多")])
     upload(client, reverse("imports:import"), content)
     batch = ImportBatch.objects.get()
     response = client.get(reverse("imports:import_errors", args=[batch.pk]))
