@@ -38,6 +38,7 @@ from registry.models import (
     CommunityGroup,
     CreditRecord,
     FilingCategory,
+    ImportBatch,
     Organization,
     ServiceTarget,
     Street,
@@ -476,3 +477,30 @@ class ClerkProfileAdmin(SuperuserDeleteOnlyMixin, admin.ModelAdmin):
     list_select_related = ("user", "street")
     search_fields = ("user__username", "user__first_name", "user__last_name")
     autocomplete_fields = ("user", "street")
+
+
+# ---------------------------------------------------------------------------------------
+# Ledger imports
+# ---------------------------------------------------------------------------------------
+
+
+@admin.register(ImportBatch)
+class ImportBatchAdmin(RegistryAdmin):
+    """Who imported which ledger file when: read only (uploads come through /imports/)."""
+
+    list_display = ("file_name", "kind", "uploaded_by", "street", "created_at", "committed_at")
+    list_filter = ("kind", ("committed_at", admin.EmptyFieldListFilter))
+    list_select_related = ("uploaded_by", "street")
+    search_fields = ("file_name", "uploaded_by__username", "sha256")
+    date_hierarchy = "created_at"
+    fields = ("file_name", "kind", "uploaded_by", "street", "sha256", "created_at", "committed_at")
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("content", "report")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -183,3 +183,30 @@ def test_another_staff_member_cannot_see_or_commit_my_upload(client, district_st
     assert client.post(reverse("imports:import_commit", args=[batch.pk])).status_code == 404
     assert CommunityGroup.objects.count() == 0
     assert PASSWORD
+
+
+def test_upload_page_queries_do_not_grow_with_uploads(
+    client, district_staff, qyc_community, django_assert_num_queries
+):
+    client.force_login(district_staff)
+    upload(client, reverse("imports:import"), xlsx([group_row()]))
+    client.get(reverse("imports:import"))
+    # session, user, groups (role check), recent uploads
+    with django_assert_num_queries(4):
+        client.get(reverse("imports:import"))
+    for _ in range(3):
+        upload(client, reverse("imports:import"), b"not a workbook")
+    with django_assert_num_queries(4):
+        client.get(reverse("imports:import"))
+    url = reverse("imports:import_batch", args=[ImportBatch.objects.first().pk])
+    # session, user, groups, the upload (with its report)
+    with django_assert_num_queries(4):
+        client.get(url)
+
+
+def test_the_admin_lists_imports_read_only(client, district_staff, qyc_community):
+    client.force_login(district_staff)
+    upload(client, reverse("imports:import"), xlsx([group_row()]))
+    response = client.get(reverse("admin:registry_importbatch_changelist"))
+    assert response.status_code == 200 and "台账.xlsx" in response.content.decode()
+    assert client.get(reverse("admin:registry_importbatch_add")).status_code == 403
