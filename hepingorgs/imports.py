@@ -553,6 +553,9 @@ class Importer:
         """Save the batch's rows that create or update (inside the import transaction)."""
         raise NotImplementedError
 
+    def before_rows(self, table, commit):
+        """Called once before the first batch, inside the transaction when committing."""
+
     def after_rows(self, commit):
         """Called once after the last batch, inside the transaction when committing."""
 
@@ -702,6 +705,7 @@ class Importer:
         }
 
     def _process(self, table, report, commit, progress):
+        self.before_rows(table, commit)
         done = 0
         batch = []
         for number, cells in sheet_rows(table.sheet):

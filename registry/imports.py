@@ -33,6 +33,8 @@ from hepingorgs.imports import (
     Column,
     Importer,
     ImportFormMixin,
+    Row,
+    sheet_rows,
 )
 from hepingorgs.parsing import ascii_form, choice_key, clean_text
 from registry import creditcode
@@ -626,9 +628,29 @@ class CommunityGroupImporter(Importer):
         canonical = ascii_form(number)
         return canonical if NUMBER_FORM.match(canonical) else number
 
+    def before_rows(self, table, commit):
+        """Before anything is written, raise the counters past the file's numbers: a
+        first pass reads only the street and number columns. Raising them batch by batch
+        would let an acceptance between two batches take a number a later row carries."""
+        if not commit:
+            return
+        wanted = {
+            c.name: i for i, c in table.columns.items() if c.name in ("street", "filing_number")
+        }
+        if "filing_number" not in wanted:
+            return
+        highest = {}
+        for number, cells in sheet_rows(table.sheet):
+            if number <= table.header_row:
+                continue
+            values = {}
+            for name, position in wanted.items():
+                value = cells[position] if position < len(cells) else None
+                values[name] = clean_text(value) if isinstance(value, str | int | float) else ""
+            self._note_highest(Row(number, [], values=values), highest)
+        self._raise_counters(highest)
+
     def prepare(self, rows, commit):
-        if commit:
-            self._raise_counters(rows)
         numbers, names = set(), set()
         for row in rows:
             if number := self._number(row):
@@ -652,19 +674,18 @@ class CommunityGroupImporter(Importer):
                 .values_list("filing_number", flat=True)
             )
 
-    def _raise_counters(self, rows):
-        """Lift each street's counter to the highest imported number of its own form,
-        before the batch's rows are looked up and written: from here to the commit,
-        a workspace acceptance in that street and year waits for this import, then
-        continues after the highest imported number."""
-        highest = {}
-        for row in rows:
-            street = self._street(row)
-            match = NUMBER_FORM.match(self._number(row))
-            if street is None or match is None or match.group(1) != street.abbreviation:
-                continue
+    def _note_highest(self, row, highest):
+        street = self._street(row)
+        match = NUMBER_FORM.match(self._number(row))
+        if street is not None and match is not None and match.group(1) == street.abbreviation:
             key = (street.pk, int(match.group(2)))
             highest[key] = max(highest.get(key, 0), int(match.group(3)))
+
+    def _raise_counters(self, highest):
+        """Lift each street's counter to the highest imported number of its own form
+        (``highest``: (street id, year) -> serial). From here to the commit, a workspace
+        acceptance in that street and year waits for this import, then continues after
+        the highest imported number."""
         table = FilingSequence._meta.db_table
         with connection.cursor() as cursor:
             for (street_id, year), serial in sorted(highest.items()):

@@ -65,3 +65,41 @@ def test_acceptance_committed_before_the_import_is_seen_by_it(
     report = importer_for("community-groups", district_staff).run(content, commit=True)
     assert report.committed
     assert CommunityGroup.objects.get(name="台账里的组织").filing_number == "QYC-2016-0002"
+
+
+def test_acceptance_between_batches_never_takes_a_number_of_a_later_row(
+    district_staff, quanyechang, qyc_community
+):
+    year = timezone.localdate().year
+    waiting = make_group(quanyechang, qyc_community, name="工作台里的新组织")
+    filings.submit(waiting)
+    content = xlsx(
+        [
+            group_row("台账甲队", number="QYC-2016-0001", 备案日期="2016-05-01"),
+            group_row("台账乙队", number="QYC-2016-0002", 备案日期="2016-05-01"),
+            # In the second batch: the number the acceptance would otherwise take.
+            group_row("台账丙队", number=f"QYC-{year}-0001", 备案日期=f"{year}-01-02"),
+        ]
+    )
+    inside, release = threading.Event(), threading.Event()
+    importer = importer_for("community-groups", district_staff)
+    importer.batch_size = 2
+
+    def pause_after_first_batch(done):
+        if done == 2:
+            inside.set()
+            release.wait(10)
+
+    def run_import():
+        report = importer.run(content, commit=True, progress=pause_after_first_batch)
+        assert report.committed and report.counts["create"] == 3, report.errors
+
+    def accept():
+        inside.wait(10)
+        threading.Timer(0.5, release.set).start()
+        filings.accept(waiting)
+
+    assert run_in_threads(run_import, accept) == []
+    waiting.refresh_from_db()
+    assert (waiting.name, waiting.filing_number) == ("工作台里的新组织", f"QYC-{year}-0002")
+    assert CommunityGroup.objects.get(name="台账丙队").filing_number == f"QYC-{year}-0001"
