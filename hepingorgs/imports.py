@@ -239,7 +239,9 @@ class Report:
 
     @classmethod
     def from_dict(cls, data):
-        return cls(**data)
+        # An upload whose check never finished (e.g. the command was stopped) has none.
+        unfinished = "" if data else _("The check of this file did not finish; upload it again.")
+        return cls(**{"kind": "", "refused": unfinished, **data})
 
 
 # ---------------------------------------------------------------------------------------

@@ -210,3 +210,15 @@ def test_the_admin_lists_imports_read_only(client, district_staff, qyc_community
     response = client.get(reverse("admin:registry_importbatch_changelist"))
     assert response.status_code == 200 and "台账.xlsx" in response.content.decode()
     assert client.get(reverse("admin:registry_importbatch_add")).status_code == 403
+
+
+def test_an_upload_whose_check_never_finished_cannot_be_committed(client, district_staff):
+    batch = ImportBatch.objects.create(
+        kind="community-groups", file_name="x.xlsx", content=b"", uploaded_by=district_staff
+    )
+    client.force_login(district_staff)
+    page = client.get(reverse("imports:import_batch", args=[batch.pk]))
+    assert "未完成" in page.context["report"].refused and not page.context["can_commit"]
+    client.post(reverse("imports:import_commit", args=[batch.pk]))
+    batch.refresh_from_db()
+    assert batch.committed_at is None
