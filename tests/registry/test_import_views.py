@@ -150,7 +150,7 @@ def test_upload_refused_file_shows_the_message(client, district_staff):
 
 
 @pytest.mark.parametrize("kind", ["organizations", "annual-reports", "community-groups"])
-def test_templates_have_drop_downs_and_import_cleanly(client, district_staff, kind):
+def test_templates_have_drop_downs_and_marked_required_columns(client, district_staff, kind):
     client.force_login(district_staff)
     response = client.get(reverse("imports:import_template", args=[kind]))
     assert response.status_code == 200
@@ -222,3 +222,14 @@ def test_an_upload_whose_check_never_finished_cannot_be_committed(client, distri
     client.post(reverse("imports:import_commit", args=[batch.pk]))
     batch.refresh_from_db()
     assert batch.committed_at is None
+
+
+def test_the_filled_template_is_read_back_column_for_column(client, district_staff, qyc_community):
+    from registry.imports import importer_for
+
+    client.force_login(district_staff)
+    response = client.get(reverse("imports:import_template", args=["community-groups"]))
+    report = importer_for("community-groups", district_staff).run(response.content)
+    assert report.ok, report.errors or report.refused
+    assert report.extra_columns == [] and report.header_row == 1
+    assert report.counts["create"] == 1  # the sample row, in 福明社区 of 劝业场
