@@ -138,7 +138,8 @@ def _upload(request, place):
 def _show(request, pk, place):
     batch = _batch_or_404(request, pk, place)
     report = Report.from_dict(batch.report)
-    counts = [(ACTION_LABELS[action], n) for action, n in report.counts.items()]
+    # In the order create, update, unchanged, errors (jsonb keeps keys in its own order).
+    counts = [(label, report.counts.get(action, 0)) for action, label in ACTION_LABELS.items()]
     preview = [(number, ACTION_LABELS[action], label) for number, action, label in report.preview]
     return render(
         request,
