@@ -782,7 +782,7 @@ def database_message(error, model):
     return _("The database refused this row: %(error)s") % {"error": str(error).splitlines()[0]}
 
 
-def error_report_rows(content, importer, report):
+def error_report_rows(content, report):
     """The header and the rows of the file that have errors, each with its messages in a
     last column, for a workbook the user corrects and uploads again."""
     by_row = {}
@@ -791,13 +791,15 @@ def error_report_rows(content, importer, report):
     workbook = open_workbook(content)
     try:
         sheet = workbook[report.sheet]
-        header = None
+        width = 0
         for number, cells in sheet_rows(sheet):
             if number == report.header_row:
-                header = [_("row"), *(parsing.clean_text(c) for c in cells), _("errors")]
-                yield header
+                width = len(cells)
+                yield [_("row"), *(parsing.clean_text(c) for c in cells), _("errors")]
             elif number in by_row:
-                values = [_cell_text(c) for c in cells]
+                # Every row as wide as the header, so the errors stand in their own column.
+                values = [_cell_text(c) for c in cells[:width]]
+                values += [None] * (width - len(values))
                 yield [number, *values, "；".join(by_row[number])]
     finally:
         workbook.close()

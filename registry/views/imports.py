@@ -202,8 +202,7 @@ def _errors(request, pk, place):
     if not report.errors:
         raise Http404
     content = bytes(ImportBatch.objects.values_list("content", flat=True).get(pk=batch.pk))
-    importer = importer_for(batch.kind, request.user)
-    rows = error_report_rows(content, importer, report)
+    rows = error_report_rows(content, report)
     header = next(rows)
     workbook = workbook_bytes([(_("errors"), header, rows)])
     stem = batch.file_name.rsplit(".", 1)[0]
