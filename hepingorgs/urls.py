@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 from hepingorgs import downloads
 from hepingorgs import views as site_views
 from registry.api import CommunityGroupViewSet
+from registry.urls import staff_import_urls
 
 router = DefaultRouter()
 router.register("filings", CommunityGroupViewSet, basename="api-filing")
@@ -27,4 +28,5 @@ urlpatterns = [
     path("downloads/", include((downloads.urlpatterns, "downloads"))),
     path("", include("hepingorgs.api")),
     path("api/", include(router.urls)),
+    path("imports/", include(staff_import_urls)),
 ]

@@ -180,3 +180,48 @@ def workbook_bytes(sheets):
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def _put(sheet, row, column, value, bold=False):
+    cell = sheet.cell(row=row, column=column, value=value)
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        cell.data_type = "s"
+    if bold:
+        cell.font = Font(bold=True)
+    return cell
+
+
+def template_bytes(title, header, sample, options):
+    """An import template: the header, one sample row, and a drop-down list (Excel data
+    validation) on each column of ``options`` (column index -> labels). The lists live on
+    a hidden sheet, since a list typed into the validation itself is limited to 255
+    characters."""
+    from openpyxl.utils import get_column_letter, quote_sheetname
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = title[:31]
+    for column, value in enumerate(header, start=1):
+        _put(sheet, 1, column, str(value), bold=True)
+        sheet.column_dimensions[get_column_letter(column)].width = 18
+    for column, value in enumerate(sample, start=1):
+        _put(sheet, 2, column, value)
+    sheet.freeze_panes = "A2"
+    lists = book.create_sheet("lists")
+    lists.sheet_state = "hidden"
+    for n, (index, labels) in enumerate(sorted(options.items()), start=1):
+        letter = get_column_letter(n)
+        for row, label in enumerate(labels, start=1):
+            _put(lists, row, n, str(label))
+        validation = DataValidation(
+            type="list",
+            formula1=f"{quote_sheetname(lists.title)}!${letter}$1:${letter}${max(len(labels), 1)}",
+            allow_blank=True,
+        )
+        sheet.add_data_validation(validation)
+        column = get_column_letter(index + 1)
+        validation.add(f"{column}2:{column}1048576")
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

@@ -45,6 +45,7 @@ from registry.models import (
     CreditRecord,
     DeadlineRule,
     FilingCategory,
+    ImportBatch,
     Notice,
     Organization,
     Population,
@@ -871,6 +872,27 @@ class NoticeAdmin(RegistryAdmin):
     list_filter = ("kind", "published_on")
     search_fields = ("name", "credit_code", "text")
     date_hierarchy = "published_on"
+
+
+# ---------------------------------------------------------------------------------------
+# Ledger imports
+# ---------------------------------------------------------------------------------------
+
+
+@admin.register(ImportBatch)
+class ImportBatchAdmin(RegistryAdmin):
+    """Who imported which ledger file when: read only (uploads come through /imports/)."""
+
+    list_display = ("file_name", "kind", "uploaded_by", "street", "created_at", "committed_at")
+    list_filter = ("kind", ("committed_at", admin.EmptyFieldListFilter))
+    list_select_related = ("uploaded_by", "street")
+    search_fields = ("file_name", "uploaded_by__username", "sha256")
+    date_hierarchy = "created_at"
+    fields = ("file_name", "kind", "uploaded_by", "street", "sha256", "created_at", "committed_at")
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("content", "report")
 
     def has_add_permission(self, request):
         return False

@@ -1341,3 +1341,59 @@ class Notice(models.Model):
 
     def __str__(self):
         return self.title
+
+
+# ---------------------------------------------------------------------------------------
+# Ledger imports
+# ---------------------------------------------------------------------------------------
+
+
+class ImportKind(models.TextChoices):
+    ORGANIZATIONS = "organizations", _("registered organizations")
+    ANNUAL_REPORTS = "annual-reports", _("annual reports")
+    COMMUNITY_GROUPS = "community-groups", _("community-group filings")
+
+
+# The file and the report are large and never change after the upload; the history
+# records who uploaded what and when it was committed.
+@pghistory.track(
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(),
+    pghistory.DeleteEvent(),
+    exclude=["content", "report"],
+)
+class ImportBatch(models.Model):
+    """An uploaded ledger between its dry run and its commit, kept on the server (not in
+    the session) and visible only to the user who uploaded it. Its id is the ``batch``
+    of the history context the commit runs under."""
+
+    kind = models.CharField(_("kind"), max_length=20, choices=ImportKind.choices)
+    file_name = models.CharField(_("file name"), max_length=255)
+    content = models.BinaryField(_("file"), editable=False)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, editable=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    street = models.ForeignKey(
+        Street,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("street"),
+        help_text=_("The clerk's street, for an upload in the filing workspace."),
+    )
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    report = models.JSONField(_("report"), default=dict, editable=False)
+    committed_at = models.DateTimeField(_("committed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("ledger import")
+        verbose_name_plural = _("ledger imports")
+
+    def __str__(self):
+        return f"{self.file_name} ({self.get_kind_display()})"

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('pghistory', '0007_auto_20250421_0444'),
-        ('registry', '0007_search_indexes'),
+        ('registry', '0008_imports'),
     ]
 
     operations = [

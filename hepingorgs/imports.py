@@ -1,0 +1,813 @@
+"""Row-by-row import of Excel ledgers through the project's forms, NetBox-style, with
+every bad row reported and one transaction.
+
+An app describes one kind of row with an ``Importer`` subclass: its columns (header,
+aliases, how a cell is read), the form that validates a row, how a row finds the record
+it updates, and how a batch is written. The engine here does the rest:
+
+- reads the workbook with openpyxl's read-only mode (streaming; defusedxml guards the
+  XML), finds the header row under titles and merged cells, maps aliases, lists extra
+  columns;
+- refuses whole files that cannot be read (not xlsx, password-protected, empty, no
+  matching header, too many rows, too large) with one message and nothing written;
+- reads every cell with the pure parsers of ``hepingorgs.parsing``, binds each row to
+  the kind's form, checks the model's check constraints on the result (in Python, so a
+  dry run of 100,000 rows needs no query per row) and collects ALL errors;
+- a dry run writes nothing; a commit writes batch by batch inside one transaction and
+  rolls everything back if any row had an error, so the database is either unchanged
+  or has the whole file. The commit runs under one history context naming the user,
+  the file and the batch, so the triggers record the import as one batch.
+
+Rows are processed in batches (``BATCH_SIZE``): each batch looks up the records its rows
+may update in one query, so memory and query count stay bounded whatever the file size.
+"""
+
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from defusedxml import DefusedXmlException
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db import DatabaseError, IntegrityError, models, transaction
+from django.forms.models import construct_instance
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from openpyxl import load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
+
+from hepingorgs import parsing
+from hepingorgs.history import acting_as
+from hepingorgs.parsing import ParseError
+
+MAX_BYTES = 20 * 1024 * 1024
+MAX_ROWS = 200_000
+# A ledger's header may sit under a title, a date line and notes.
+HEADER_SEARCH_ROWS = 20
+BATCH_SIZE = 1000
+# Rows listed on the preview page (the counts cover every row).
+PREVIEW_ROWS = 100
+
+CREATE, UPDATE, UNCHANGED, ERROR = "create", "update", "unchanged", "error"
+ACTION_LABELS = {
+    CREATE: gettext_lazy("to create"),
+    UPDATE: gettext_lazy("to update"),
+    UNCHANGED: gettext_lazy("unchanged"),
+    ERROR: gettext_lazy("with errors"),
+}
+
+ZIP_MAGIC = b"PK\x03\x04"
+# Password-protected xlsx files and old .xls files are OLE compound files.
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ENCRYPTED_STREAM = "EncryptionInfo".encode("utf-16-le")
+
+
+class Refused(Exception):
+    """A file that cannot be imported at all; ``str()`` is the message for the user."""
+
+
+class FormulaWithoutValue:
+    """A formula cell saved without its computed value (e.g. written by a program)."""
+
+
+FORMULA_WITHOUT_VALUE = FormulaWithoutValue()
+
+
+class CellError:
+    """An Excel error value such as #DIV/0! or #N/A."""
+
+    def __init__(self, code):
+        self.code = code
+
+
+class _Parser(WorkSheetParser):
+    """openpyxl's streaming sheet parser, telling a formula without a cached value and an
+    error cell apart from an empty cell (openpyxl gives ``None`` or the code as text)."""
+
+    def parse_cell(self, element):
+        cell = super().parse_cell(element)
+        if cell["value"] is None and element.find(FORMULA_TAG) is not None:
+            cell["value"] = FORMULA_WITHOUT_VALUE
+        elif cell["data_type"] == "e":
+            cell["value"] = CellError(cell["value"])
+        return cell
+
+
+# ---------------------------------------------------------------------------------------
+# Columns and rows
+# ---------------------------------------------------------------------------------------
+
+TEXT, DATE, AMOUNT, INTEGER, YEAR, CHOICE, CHOICES, IGNORED = (
+    "text",
+    "date",
+    "amount",
+    "integer",
+    "year",
+    "choice",
+    "choices",
+    "ignored",
+)
+
+
+@dataclass
+class Column:
+    """One column of a ledger.
+
+    ``header`` and ``aliases`` are the Chinese headers real ledgers use: they are the
+    file format, like a field name, so they are not translated. ``choices`` maps
+    ``parsing.choice_key(code or label)`` to the stored code; ``options`` are the labels
+    offered by the template's drop-down list.
+    """
+
+    name: str
+    header: str
+    kind: str = TEXT
+    aliases: tuple = ()
+    required: bool = False
+    choices: dict = field(default_factory=dict)
+    options: tuple = ()
+    sample: object = ""
+    note: str = ""
+
+    def read(self, value, multiplier=Decimal(1)):
+        if value is FORMULA_WITHOUT_VALUE:
+            raise ParseError(
+                gettext_lazy(
+                    "The cell holds a formula saved without its value; open the file in "
+                    "Excel or WPS and save it again, or type the value."
+                )
+            )
+        if isinstance(value, CellError):
+            raise ParseError(gettext_lazy("The cell shows the error %(code)s."), code=value.code)
+        if self.kind == DATE:
+            return parsing.parse_date(value)
+        if self.kind == AMOUNT:
+            return parsing.parse_amount(value, multiplier)
+        if self.kind == INTEGER:
+            return parsing.parse_integer(value)
+        if self.kind == YEAR:
+            return parsing.parse_year(value)
+        if self.kind == CHOICE:
+            return parsing.parse_choice(value, self.choices)
+        if self.kind == CHOICES:
+            return parsing.parse_choices(value, self.choices)
+        return parsing.clean_text(value)
+
+
+@dataclass
+class Row:
+    """One data row: its Excel row number, its cells read, what it will do, its errors."""
+
+    number: int
+    raw: list
+    values: dict = field(default_factory=dict)
+    errors: list = field(default_factory=list)  # (column header, message)
+    action: str = ""
+    instance: object = None
+    changed: set = field(default_factory=set)
+    label: str = ""
+    # Attribute values the importer resolved from names (street_id, community_id ...),
+    # set on the record after the form passed.
+    refs: dict = field(default_factory=dict)
+    needs_number: bool = False
+    failed: set = field(default_factory=set)  # names of the columns that could not be read
+
+    def error(self, column, message):
+        self.errors.append((column, str(message)))
+
+    @property
+    def ok(self):
+        return not self.errors
+
+
+@dataclass
+class Table:
+    """Where the data is: the sheet, its header row, and which column is which."""
+
+    sheet: object
+    title: str
+    header_row: int
+    columns: dict  # 0-based cell index -> Column
+    multipliers: dict  # 0-based cell index -> Decimal
+    extra: list  # headers of columns that are not imported
+    headers: list  # the header row as written
+
+
+@dataclass
+class Report:
+    """What a dry run or a commit found: counts, every error, a preview."""
+
+    kind: str
+    sheet: str = ""
+    header_row: int = 0
+    extra_columns: list = field(default_factory=list)
+    counts: dict = field(default_factory=lambda: dict.fromkeys(ACTION_LABELS, 0))
+    errors: list = field(default_factory=list)  # [row number, column, message]
+    preview: list = field(default_factory=list)  # [row number, action, label]
+    committed: bool = False
+    refused: str = ""
+
+    @property
+    def total(self):
+        return sum(self.counts.values())
+
+    @property
+    def ok(self):
+        return not self.refused and not self.errors
+
+    def add(self, row):
+        self.counts[row.action] += 1
+        for column, message in row.errors:
+            self.errors.append([row.number, column, message])
+        if row.action in (CREATE, UPDATE) and len(self.preview) < PREVIEW_ROWS:
+            self.preview.append([row.number, row.action, row.label])
+
+    def as_dict(self):
+        return {
+            "kind": self.kind,
+            "sheet": self.sheet,
+            "header_row": self.header_row,
+            "extra_columns": self.extra_columns,
+            "counts": self.counts,
+            "errors": self.errors,
+            "preview": self.preview,
+            "committed": self.committed,
+            "refused": self.refused,
+        }
+
+    @classmethod
+    def from_dict(cls, data):
+        # An upload whose check never finished (e.g. the command was stopped) has none.
+        unfinished = "" if data else _("The check of this file did not finish; upload it again.")
+        return cls(**{"kind": "", "refused": unfinished, **data})
+
+
+# ---------------------------------------------------------------------------------------
+# Reading the workbook
+# ---------------------------------------------------------------------------------------
+
+
+def open_workbook(content):
+    """The workbook in ``content`` (bytes), read-only with cached formula values, or
+    Refused with a message saying why it cannot be read."""
+    if len(content) > MAX_BYTES:
+        raise Refused(
+            _("The file is larger than %(limit)d MB; split it into several files.")
+            % {"limit": MAX_BYTES // (1024 * 1024)}
+        )
+    if content.startswith(OLE_MAGIC):
+        if ENCRYPTED_STREAM in content:
+            raise Refused(
+                _(
+                    "The workbook is protected by a password. Open it in Excel or WPS, "
+                    "remove the password and upload it again."
+                )
+            )
+        raise Refused(
+            _("This is an old Excel file (.xls). Save it as an Excel workbook (.xlsx) first.")
+        )
+    if not content.startswith(ZIP_MAGIC):
+        raise Refused(
+            _(
+                "The file is not an Excel workbook (.xlsx), whatever its name says. Open it "
+                "in Excel or WPS and save it as .xlsx."
+            )
+        )
+    try:
+        return load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except DefusedXmlException as exc:
+        raise Refused(_("The workbook contains unsafe XML and was not read.")) from exc
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError) as exc:
+        # openpyxl wraps what the XML parser raised in a ValueError.
+        if isinstance(exc.__cause__, DefusedXmlException):
+            raise Refused(_("The workbook contains unsafe XML and was not read.")) from exc
+        raise Refused(
+            _("The file is not a readable Excel workbook (.xlsx). Save it again as .xlsx.")
+        ) from exc
+
+
+def sheet_rows(sheet):
+    """(Excel row number, list of cell values) of every row with a value, streamed."""
+    parent = sheet.parent
+    # openpyxl's own read-only iteration cannot tell a formula without a cached value
+    # from an empty cell; its parser, subclassed above, can.
+    with sheet._get_source() as source:
+        parser = _Parser(
+            source,
+            sheet._shared_strings,
+            data_only=True,
+            epoch=parent.epoch,
+            date_formats=parent._date_formats,
+            timedelta_formats=parent._timedelta_formats,
+        )
+        try:
+            for number, cells in parser.parse():
+                if not cells:
+                    continue
+                values = [None] * cells[-1]["column"]
+                for cell in cells:
+                    values[cell["column"] - 1] = cell["value"]
+                if any(v is not None and v != "" for v in values):
+                    yield number, values
+        except DefusedXmlException as exc:
+            raise Refused(_("The workbook contains unsafe XML and was not read.")) from exc
+
+
+def match_header(cells, columns):
+    """Map a header row onto ``columns``: (index -> Column, index -> multiplier, extra
+    headers). Headers are matched with spaces, line breaks, asterisks and a trailing
+    unit in brackets ignored, by the column's header or any alias."""
+    index = {}
+    for column in columns:
+        for name in (column.header, *column.aliases):
+            index.setdefault(parsing.header_key(name), column)
+    mapping, multipliers, extra = {}, {}, []
+    for position, cell in enumerate(cells):
+        key = parsing.header_key(cell)
+        if not key:
+            continue
+        column = index.get(key)
+        if column is not None and column not in mapping.values():
+            mapping[position] = column
+            multipliers[position] = parsing.header_multiplier(cell)
+        else:
+            extra.append(parsing.clean_text(cell))
+    return mapping, multipliers, extra
+
+
+def find_table(workbook, columns):
+    """The first sheet whose header row (within its first rows) has every required
+    column; Refused when there is none."""
+    best = None
+    any_cells = False
+    for sheet in workbook.worksheets:
+        if getattr(sheet, "sheet_state", "visible") != "visible":
+            continue
+        for count, (number, cells) in enumerate(sheet_rows(sheet)):
+            any_cells = True
+            if count >= HEADER_SEARCH_ROWS:
+                break
+            mapping, multipliers, extra = match_header(cells, columns)
+            if mapping and (best is None or len(mapping) > len(best.columns)):
+                headers = [parsing.clean_text(c) for c in cells]
+                best = Table(sheet, sheet.title, number, mapping, multipliers, extra, headers)
+        if best is not None and best.sheet is sheet and _missing(best, columns) == []:
+            return best
+    if not any_cells:
+        raise Refused(_("The workbook is empty: no sheet has any data."))
+    if best is None:
+        expected = "、".join(c.header for c in columns if c.kind != IGNORED)
+        raise Refused(
+            _(
+                "No header row matches the expected columns (%(expected)s). Use the "
+                "template, or rename the headers."
+            )
+            % {"expected": expected}
+        )
+    raise Refused(
+        _("Sheet %(sheet)s, row %(row)d: required columns are missing: %(missing)s.")
+        % {
+            "sheet": best.title,
+            "row": best.header_row,
+            "missing": "、".join(_missing(best, columns)),
+        }
+    )
+
+
+def _missing(table, columns):
+    present = set(id(c) for c in table.columns.values())
+    return [c.header for c in columns if c.required and id(c) not in present]
+
+
+# ---------------------------------------------------------------------------------------
+# Check constraints in Python
+# ---------------------------------------------------------------------------------------
+
+
+class _Unsupported(Exception):
+    pass
+
+
+def _operand(value, obj):
+    """The value of a constraint's right-hand side for ``obj``."""
+    from django.db.models.functions import Substr
+
+    if isinstance(value, models.F):
+        return getattr(obj, obj._meta.get_field(value.name).attname)
+    if isinstance(value, models.Value):
+        return value.value
+    if isinstance(value, Substr):
+        source, start, *length = value.get_source_expressions()
+        text = _operand(source, obj)
+        if text is None:
+            return None
+        begin = _operand(start, obj) - 1
+        end = begin + _operand(length[0], obj) if length else None
+        return text[begin:end]
+    if hasattr(value, "resolve_expression"):
+        raise _Unsupported(value)
+    return value
+
+
+_COMPARE = {
+    "exact": lambda a, b: a == b,
+    "gt": lambda a, b: a > b,
+    "gte": lambda a, b: a >= b,
+    "lt": lambda a, b: a < b,
+    "lte": lambda a, b: a <= b,
+    "in": lambda a, b: a in b,
+    "regex": lambda a, b: re.search(b, a) is not None,
+    "contained_by": lambda a, b: set(a) <= set(b),
+}
+
+
+def _lookup(key, value, obj):
+    """SQL's three-valued logic: None where SQL would say unknown."""
+    name, _sep, lookup = key.partition("__")
+    lookup = lookup or "exact"
+    try:
+        left = getattr(obj, obj._meta.get_field(name).attname)
+    except Exception as exc:
+        raise _Unsupported(key) from exc
+    if lookup == "isnull":
+        return (left is None) == bool(value)
+    if lookup not in _COMPARE:
+        raise _Unsupported(key)
+    right = _operand(value, obj)
+    if left is None or right is None:
+        return None
+    return _COMPARE[lookup](left, right)
+
+
+def _evaluate(q, obj):
+    results = [
+        _evaluate(child, obj) if isinstance(child, models.Q) else _lookup(*child, obj)
+        for child in q.children
+    ]
+    if q.connector == models.Q.AND:
+        value = False if False in results else (None if None in results else True)
+    elif q.connector == models.Q.OR:
+        value = True if True in results else (None if None in results else False)
+    else:
+        raise _Unsupported(q.connector)
+    return (None if value is None else not value) if q.negated else value
+
+
+def constraint_errors(obj):
+    """Messages of the model's check constraints that ``obj`` violates.
+
+    Evaluated in Python with SQL's rules (a check that is unknown because of a NULL
+    passes), so validating a large file needs no query per row; a condition this
+    evaluator does not understand is checked by the database instead. The database
+    checks them all again when the rows are written.
+    """
+    messages = []
+    for constraint in obj._meta.constraints:
+        if not isinstance(constraint, models.CheckConstraint):
+            continue
+        try:
+            passed = _evaluate(constraint.condition, obj) is not False
+        except _Unsupported:
+            try:
+                constraint.validate(type(obj), obj)
+                passed = True
+            except ValidationError:
+                passed = False
+        if not passed:
+            messages.append(str(constraint.get_violation_error_message()))
+    return messages
+
+
+class ImportFormMixin:
+    """For a ModelForm that validates one imported row.
+
+    Field cleaning, the form's ``clean`` methods and the model's ``clean`` run as for a
+    person typing into the form. Uniqueness is checked by the importer for the whole
+    file and the database at once, and check constraints by ``constraint_errors`` on the
+    finished record, instead of one query per row and constraint.
+    """
+
+    def _post_clean(self):
+        exclude = self._get_validation_exclusions()
+        try:
+            self.instance = construct_instance(self, self.instance, self._meta.fields)
+        except ValidationError as error:
+            self._update_errors(error)
+        try:
+            self.instance.full_clean(
+                exclude=exclude, validate_unique=False, validate_constraints=False
+            )
+        except ValidationError as error:
+            self._update_errors(error)
+
+
+# ---------------------------------------------------------------------------------------
+# The importer
+# ---------------------------------------------------------------------------------------
+
+
+class Importer:
+    """One kind of ledger row. Subclasses set ``kind``, ``title``, ``model``, ``columns``
+    and ``form_class`` and implement ``prepare``, ``locate`` and ``write``."""
+
+    kind = ""
+    title = ""
+    model = None
+    columns = ()
+    form_class = None
+    batch_size = BATCH_SIZE
+    # Model fields the form compares to decide whether an existing record changes.
+    compared_fields = ()
+    # Columns without which a row cannot find its record (``locate`` is then skipped).
+    key_columns = set()
+
+    def __init__(self, user):
+        self.user = user
+        self.seen = {}
+
+    # -- hooks ----------------------------------------------------------------------
+    def prepare(self, rows, commit):
+        """Look up, in a few queries, what the rows of one batch need."""
+
+    def locate(self, row):
+        """Resolve references and find the record the row updates: set
+        ``row.instance`` (a new, unsaved one for a row that creates) or add errors."""
+        raise NotImplementedError
+
+    def form_data(self, row):
+        """The form's data for ``row``: the row's values over the record's current ones."""
+        data = {}
+        for name in self.form_class._meta.fields:
+            model_field = self.model._meta.get_field(name)
+            if row.instance.pk is not None:
+                data[name] = model_field.value_from_object(row.instance)
+            elif model_field.has_default():
+                data[name] = model_field.get_default()
+        data.update({k: v for k, v in row.values.items() if k in data or k in self.form_fields})
+        return data
+
+    def finish(self, row):
+        """Set what the form does not (workflow fields, references) after it passed."""
+
+    def write(self, rows):
+        """Save the batch's rows that create or update (inside the import transaction)."""
+        raise NotImplementedError
+
+    def before_rows(self, table, commit):
+        """Called once before the first batch, inside the transaction when committing."""
+
+    def after_rows(self, commit):
+        """Called once after the last batch, inside the transaction when committing."""
+
+    def form_kwargs(self):
+        return {}
+
+    # -- the engine -------------------------------------------------------------------
+    @property
+    def form_fields(self):
+        return set(self.form_class.base_fields)
+
+    def header_of(self, name):
+        for column in self.columns:
+            if column.name == name:
+                return column.header
+        try:
+            return str(self.model._meta.get_field(name).verbose_name)
+        except FieldDoesNotExist:
+            return ""
+
+    def read(self, number, cells, table):
+        row = Row(number, cells)
+        for position, column in table.columns.items():
+            value = cells[position] if position < len(cells) else None
+            try:
+                row.values[column.name] = column.read(value, table.multipliers[position])
+            except ParseError as error:
+                row.error(column.header, error)
+                row.failed.add(column.name)
+        for column in table.columns.values():
+            if column.required and column.name not in row.failed:
+                if row.values.get(column.name) in (None, "", []):
+                    row.error(column.header, _("This column must be filled in."))
+                    row.failed.add(column.name)
+        return row
+
+    def bind(self, data, instance):
+        """The kind's form bound to one row.
+
+        One form instance serves every row of the file, bound again for each: building a
+        form deep-copies all its fields, which for 100,000 rows costs more than all the
+        validation itself. What ``BaseForm.__init__`` derives from the data is reset here.
+        """
+        form = getattr(self, "_form", None)
+        if form is None:
+            form = self._form = self.form_class(data={}, instance=instance, **self.form_kwargs())
+        form.data = data
+        form.instance = instance
+        form._errors = None
+        form._bound_fields_cache = {}
+        if hasattr(form, "cleaned_data"):
+            del form.cleaned_data
+        return form
+
+    def validate(self, row, skip=()):
+        compared = self._compared() if row.instance.pk is not None else ()
+        snapshot = {f.attname: getattr(row.instance, f.attname) for f in compared}
+        form = self.bind(self.form_data(row), row.instance)
+        if not form.is_valid():
+            for name, messages in form.errors.items():
+                if name in skip:
+                    continue
+                for message in messages:
+                    row.error(self.header_of(name), message)
+        if not row.ok:
+            return
+        row.instance = form.instance
+        for attname, value in row.refs.items():
+            setattr(row.instance, attname, value)
+        self.finish(row)
+        if not row.ok:
+            return
+        for message in constraint_errors(row.instance):
+            row.error("", message)
+        if not row.ok:
+            return
+        if row.instance.pk is None:
+            row.action = CREATE
+            return
+        row.changed = {
+            f.name for f in compared if getattr(row.instance, f.attname) != snapshot[f.attname]
+        }
+        row.action = UPDATE if row.changed else UNCHANGED
+
+    def _compared(self):
+        if not hasattr(self, "_compared_fields"):
+            self._compared_fields = [self.model._meta.get_field(n) for n in self.compared_fields]
+        return self._compared_fields
+
+    def check_duplicate(self, row, key, message):
+        """An error if an earlier row of the file had the same key."""
+        earlier = self.seen.get(key)
+        if earlier is not None:
+            row.error("", message % {"row": earlier})
+            return True
+        self.seen[key] = row.number
+        return False
+
+    def run(self, content, commit=False, progress=None, reason="", file_name="", batch=None):
+        """Validate (and with ``commit`` write) the workbook ``content``; returns a Report.
+        A commit with any error is rolled back entirely."""
+        report = Report(kind=self.kind)
+        try:
+            workbook = open_workbook(content)
+        except Refused as refusal:
+            report.refused = str(refusal)
+            return report
+        try:
+            table = find_table(workbook, self.columns)
+        except Refused as refusal:
+            workbook.close()
+            report.refused = str(refusal)
+            return report
+        report.sheet, report.header_row = table.title, table.header_row
+        report.extra_columns = table.extra
+        max_row = getattr(table.sheet, "max_row", None)
+        if max_row and max_row - table.header_row > MAX_ROWS:
+            report.refused = self._too_many()
+            return report
+        try:
+            if commit:
+                context = acting_as(
+                    self.user,
+                    reason=reason or f"import {self.kind}",
+                    import_file=file_name,
+                    batch=batch,
+                )
+                with transaction.atomic(), context:
+                    self._process(table, report, commit, progress)
+                    if not report.ok:
+                        raise _Rollback
+                report.committed = True
+            else:
+                self._process(table, report, commit, progress)
+        except _Rollback:
+            report.committed = False
+        except Refused as refusal:
+            report.refused = str(refusal)
+            report.committed = False
+        finally:
+            workbook.close()
+        return report
+
+    def _too_many(self):
+        return _("The sheet has more than %(limit)s rows; split it into several files.") % {
+            "limit": f"{MAX_ROWS:,}"
+        }
+
+    def _process(self, table, report, commit, progress):
+        self.before_rows(table, commit)
+        done = 0
+        batch = []
+        for number, cells in sheet_rows(table.sheet):
+            if number <= table.header_row:
+                continue
+            done += 1
+            if done > MAX_ROWS:
+                raise Refused(self._too_many())
+            batch.append(self.read(number, cells, table))
+            if len(batch) >= self.batch_size:
+                self._batch(batch, report, commit)
+                batch = []
+                if progress:
+                    progress(done)
+        if batch:
+            self._batch(batch, report, commit)
+        if progress:
+            progress(done)
+        if done == 0:
+            raise Refused(
+                _("Sheet %(sheet)s has a header but no data rows.") % {"sheet": table.title}
+            )
+        self.after_rows(commit)
+
+    def _batch(self, rows, report, commit):
+        self.prepare(rows, commit)
+        for row in rows:
+            # A row with unreadable cells is still checked as far as it can be, so that
+            # the user sees all its errors at once.
+            unreadable = {name for name in row.failed}
+            if not unreadable & self.key_columns:
+                self.locate(row)
+            if row.instance is not None:
+                self.validate(row, skip=unreadable)
+            if not row.ok:
+                row.action = ERROR
+        if commit and report.ok and not any(r.action == ERROR for r in rows):
+            self._write(rows)
+        for row in rows:
+            report.add(row)
+
+    def _write(self, rows):
+        changing = [r for r in rows if r.action in (CREATE, UPDATE)]
+        if not changing:
+            return
+        try:
+            with transaction.atomic():
+                self.write(changing)
+        except (IntegrityError, DatabaseError):
+            # Find the rows the database refused, one by one, to name them.
+            for row in changing:
+                if row.action == CREATE:
+                    row.instance.pk = None
+                try:
+                    with transaction.atomic():
+                        self.write([row])
+                except (IntegrityError, DatabaseError) as error:
+                    row.error("", database_message(error, self.model))
+                    row.action = ERROR
+
+
+class _Rollback(Exception):
+    pass
+
+
+def database_message(error, model):
+    """The message of the constraint the database reported, else its own text."""
+    name = getattr(getattr(error.__cause__, "diag", None), "constraint_name", None)
+    for constraint in model._meta.constraints:
+        if constraint.name == name:
+            return str(constraint.get_violation_error_message())
+    return _("The database refused this row: %(error)s") % {"error": str(error).splitlines()[0]}
+
+
+def error_report_rows(content, report):
+    """The header and the rows of the file that have errors, each with its messages in a
+    last column, for a workbook the user corrects and uploads again."""
+    by_row = {}
+    for number, column, message in report.errors:
+        by_row.setdefault(number, []).append(f"{column}：{message}" if column else message)
+    workbook = open_workbook(content)
+    try:
+        sheet = workbook[report.sheet]
+        width = 0
+        for number, cells in sheet_rows(sheet):
+            if number == report.header_row:
+                width = len(cells)
+                yield [_("row"), *(parsing.clean_text(c) for c in cells), _("errors")]
+            elif number in by_row:
+                # Every row as wide as the header, so the errors stand in their own column.
+                values = [_cell_text(c) for c in cells[:width]]
+                values += [None] * (width - len(values))
+                yield [number, *values, "；".join(by_row[number])]
+    finally:
+        workbook.close()
+
+
+def _cell_text(value):
+    if value is FORMULA_WITHOUT_VALUE:
+        return ""
+    if isinstance(value, CellError):
+        return value.code
+    return value
