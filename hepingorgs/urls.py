@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from rest_framework.routers import DefaultRouter
 
+from hepingorgs.health import healthz
 from registry.api import CommunityGroupViewSet
 
 router = DefaultRouter()
@@ -17,4 +18,5 @@ urlpatterns = [
     path("filings/", include("registry.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include(router.urls)),
+    path("healthz", healthz, name="healthz"),
 ]

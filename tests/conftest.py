@@ -124,3 +124,20 @@ def make_group(street, community, **fields):
     }
     values.update(fields)
     return CommunityGroup.objects.create(**values)
+
+
+@pytest.fixture(autouse=True)
+def plain_http_and_static(settings):
+    # Tests speak plain HTTP to Django and read static files from the source folders;
+    # production redirects to HTTPS and serves hashed files that collectstatic writes
+    # (tests/test_serving.py covers both).
+    settings.SECURE_SSL_REDIRECT = False
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+def pytest_configure(config):
+    # whitenoise looks for STATIC_ROOT, which only ``make serve`` fills.
+    config.addinivalue_line("filterwarnings", "ignore:No directory at:UserWarning")
