@@ -19,8 +19,10 @@ from registry.pinyin import pinyin_keys
 
 def normalize(text):
     """Search text as the database stores names: full-width forms folded to half-width
-    (NFKC), line breaks and runs of spaces collapsed, surrounding spaces dropped."""
+    (NFKC), control characters (NUL included, which PostgreSQL refuses in text) and line
+    breaks read as spaces, runs of spaces collapsed, surrounding spaces dropped."""
     text = unicodedata.normalize("NFKC", text or "")
+    text = "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in text)
     return " ".join(text.split())
 
 
