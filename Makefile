@@ -16,6 +16,11 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $@
 
+# axe-core for the accessibility audit (tests/accessibility.py), pinned in package-lock.json.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 db:
 	@if [ -z "$$DATABASE_URL" ]; then $(PYTHON) -m hepingorgs.devdb start; fi
 
@@ -39,7 +44,7 @@ run: demo
 	@echo "Serving on http://127.0.0.1:8000 (admin: http://127.0.0.1:8000/admin/)"
 	DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
 
-test: venv db messages lint
+test: venv db messages lint node_modules/.installed
 	SECRET_KEY=$(DEV_SECRET) $(BIN)/python manage.py makemigrations --check --dry-run
 	SECRET_KEY=$(DEV_SECRET) $(BIN)/pytest
 
