@@ -50,11 +50,12 @@ test: venv db messages lint node_modules/.installed
 
 # As in production: DEBUG off, settings from the environment (SECRET_KEY required; see
 # docs/deploy.md), static files collected for whitenoise, gunicorn on loopback behind the
-# HTTPS reverse proxy. PORT (default 8000) and WEB_CONCURRENCY (workers, default 3).
+# HTTPS reverse proxy. PORT (default 8000), WEB_CONCURRENCY (workers, default 3); BIND
+# replaces 127.0.0.1:$PORT when the proxy runs on another host.
 serve: venv db messages
 	DEBUG=0 $(BIN)/python manage.py migrate --no-input -v 0
 	DEBUG=0 $(BIN)/python manage.py collectstatic --no-input -v 0
-	DEBUG=0 exec $(BIN)/gunicorn hepingorgs.wsgi --bind 127.0.0.1:$${PORT:-8000} \
+	DEBUG=0 exec $(BIN)/gunicorn hepingorgs.wsgi --bind $${BIND:-127.0.0.1:$${PORT:-8000}} \
 		--workers $${WEB_CONCURRENCY:-3} --access-logfile -
 
 # pg_dump custom-format file into BACKUP_DIR (default .var/backups), named by time.
