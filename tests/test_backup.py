@@ -29,10 +29,17 @@ def demo_database(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture
-def empty_database(demo_database):
+def demo_db(demo_database, db):
+    """The tests run with the database tests (before the transactional ones, which leave
+    the database empty); what they read was committed by ``demo_database``."""
+    return demo_database
+
+
+@pytest.fixture
+def empty_database(demo_db):
     """A new, empty database on the same server."""
-    name = demo_database["NAME"] + "_restored"
-    admin = psycopg.connect(backup.conninfo({**demo_database, "NAME": "postgres"}), autocommit=True)
+    name = demo_db["NAME"] + "_restored"
+    admin = psycopg.connect(backup.conninfo({**demo_db, "NAME": "postgres"}), autocommit=True)
     create = sql.SQL(
         "CREATE DATABASE {} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' "
         "LC_CTYPE 'C.UTF-8'"
@@ -40,7 +47,7 @@ def empty_database(demo_database):
     admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
     admin.execute(create)
     try:
-        yield {**demo_database, "NAME": name}
+        yield {**demo_db, "NAME": name}
     finally:
         admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
         admin.close()
@@ -70,15 +77,15 @@ def contents(db):
     return found
 
 
-def test_backup_and_restore_keep_every_row(demo_database, empty_database, tmp_path):
-    path = backup.backup(demo_database, tmp_path)
-    assert path.name.startswith(f"hepingorgs-{demo_database['NAME']}-")
+def test_backup_and_restore_keep_every_row(demo_db, empty_database, tmp_path):
+    path = backup.backup(demo_db, tmp_path)
+    assert path.name.startswith(f"hepingorgs-{demo_db['NAME']}-")
     assert path.suffix == ".dump"
     assert path.read_bytes()[:5] == b"PGDMP"  # pg_dump's custom format
 
     backup.restore(empty_database, path)
 
-    before, after = contents(demo_database), contents(empty_database)
+    before, after = contents(demo_db), contents(empty_database)
     assert after == before
     # The comparison covers the demo's rows and their trigger-written history.
     assert before["public.registry_communitygroup"][0] == CommunityGroup.objects.count() > 3000
@@ -86,16 +93,16 @@ def test_backup_and_restore_keep_every_row(demo_database, empty_database, tmp_pa
     assert before["public.pghistory_context"][0] > 0
 
 
-def test_restore_refuses_a_database_with_data(demo_database, tmp_path):
-    path = backup.backup(demo_database, tmp_path)
-    before = contents(demo_database)
+def test_restore_refuses_a_database_with_data(demo_db, tmp_path):
+    path = backup.backup(demo_db, tmp_path)
+    before = contents(demo_db)
     with pytest.raises(backup.BackupError, match="not empty"):
-        backup.restore(demo_database, path)
-    assert contents(demo_database) == before
+        backup.restore(demo_db, path)
+    assert contents(demo_db) == before
 
 
-def test_a_broken_file_restores_nothing(demo_database, empty_database, tmp_path):
-    path = backup.backup(demo_database, tmp_path)
+def test_a_broken_file_restores_nothing(demo_db, empty_database, tmp_path):
+    path = backup.backup(demo_db, tmp_path)
     broken = tmp_path / "broken.dump"
     data = path.read_bytes()
     broken.write_bytes(data[: len(data) // 2])
@@ -105,7 +112,7 @@ def test_a_broken_file_restores_nothing(demo_database, empty_database, tmp_path)
         assert backup.user_tables(conn) == []
 
 
-def test_the_commands_make_calls(demo_database, tmp_path, capsys):
+def test_the_commands_make_calls(demo_db, tmp_path, capsys):
     assert backup.main(["backup", "--dir", str(tmp_path)]) == 0
     written = capsys.readouterr().out.strip()
     assert written.startswith(str(tmp_path)) and written.endswith(".dump")

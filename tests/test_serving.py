@@ -66,7 +66,7 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def fetch(url, headers=None):
+def fetch(url, headers=None, timeout=60):
     request = urllib.request.Request(url, headers={"Host": "shzz.heping.gov.cn", **(headers or {})})
 
     class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -75,7 +75,7 @@ def fetch(url, headers=None):
 
     opener = urllib.request.build_opener(NoRedirect)
     try:
-        with opener.open(request, timeout=10) as response:
+        with opener.open(request, timeout=timeout) as response:
             return response.status, response.headers, response.read()
     except urllib.error.HTTPError as error:
         return error.code, error.headers, error.read()
@@ -103,16 +103,20 @@ def served(db, tmp_path):
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(300):
+        # Ready when the worker answers (gunicorn listens before its worker has loaded
+        # Django); generous, because the machine may be busy.
+        deadline = time.monotonic() + 180
+        while True:
             if server.poll() is not None:
                 pytest.fail("make serve stopped: " + server.stderr.read().decode())
             try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
+                if fetch(f"{base}/healthz", timeout=60)[0] == 200:
+                    break
             except OSError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("make serve did not listen within 60 s")
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail("make serve did not answer within 180 s")
+            time.sleep(0.5)
         yield base, tmp_path / "static"
     finally:
         os.killpg(server.pid, signal.SIGTERM)
@@ -158,7 +162,7 @@ def test_healthz_answers_200_when_the_database_answers(client, db):
     assert response["Cache-Control"].startswith("max-age=0")
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_healthz_answers_503_when_the_database_does_not(client, tmp_path):
     saved = dict(connection.settings_dict)
     connection.close()

@@ -12,9 +12,10 @@ from registry.models import CommunityGroup, Organization
 
 FULL_WIDTH = {chr(c): chr(c + 0xFEE0) for c in range(0x21, 0x7F)}
 # Letters and marks as typed into a Chinese search box, spaces of every kind included.
+# Lone surrogates are left out: Django decodes requests as UTF-8, where they cannot occur.
 typed = st.text(
     st.one_of(
-        st.characters(),
+        st.characters(exclude_categories=("Cs",)),
         st.sampled_from(list("和平区劝业场社区合唱团 \u3000\t\n\r\x00ＡＢＣ１２３")),
     ),
     max_size=60,
