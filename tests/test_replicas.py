@@ -129,8 +129,10 @@ def replica(settings, committed):
 
 
 def caught_up(replica_alias, timeout=20):
+    # The insert position: with synchronous_commit off (the private cluster's setting) a
+    # commit may not have been written out yet, so the write position can be behind it.
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_current_wal_lsn()")
+        cursor.execute("SELECT pg_current_wal_insert_lsn()")
         target = cursor.fetchone()[0]
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
