@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEV_SECRET := insecure-development-key-only
 
-.PHONY: run test venv db stop-db lint messages demo
+.PHONY: run test venv db stop-db lint messages demo serve backup restore
 
 venv: $(VENV)/.installed
 
@@ -14,6 +14,11 @@ $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@
+
+# axe-core for the accessibility audit (tests/accessibility.py), pinned in package-lock.json.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 db:
@@ -39,6 +44,25 @@ run: demo
 	@echo "Serving on http://127.0.0.1:8000 (admin: http://127.0.0.1:8000/admin/)"
 	DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
 
-test: venv db messages lint
+test: venv db messages lint node_modules/.installed
 	SECRET_KEY=$(DEV_SECRET) $(BIN)/python manage.py makemigrations --check --dry-run
 	SECRET_KEY=$(DEV_SECRET) $(BIN)/pytest
+
+# As in production: DEBUG off, settings from the environment (SECRET_KEY required; see
+# docs/deploy.md), static files collected for whitenoise, gunicorn on loopback behind the
+# HTTPS reverse proxy. PORT (default 8000), WEB_CONCURRENCY (workers, default 3); BIND
+# replaces 127.0.0.1:$PORT when the proxy runs on another host.
+serve: venv db messages
+	DEBUG=0 $(BIN)/python manage.py migrate --no-input -v 0
+	DEBUG=0 $(BIN)/python manage.py collectstatic --no-input -v 0
+	DEBUG=0 exec $(BIN)/gunicorn hepingorgs.wsgi --bind $${BIND:-127.0.0.1:$${PORT:-8000}} \
+		--workers $${WEB_CONCURRENCY:-3} --access-logfile -
+
+# pg_dump custom-format file into BACKUP_DIR (default .var/backups), named by time.
+backup: venv db
+	$(BIN)/python -m hepingorgs.backup backup
+
+# Restores FILE into the (empty) database of DATABASE_URL; refuses a non-empty one.
+restore: venv db
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=.var/backups/<file>.dump" >&2; exit 2; }
+	$(BIN)/python -m hepingorgs.backup restore "$(FILE)"

@@ -67,10 +67,12 @@ class TrackedHistoryMixin:
 
     def history_view(self, request, object_id, extra_context=None):
         obj = self.get_object(request, unquote(object_id))
-        if obj is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        # Permission first, as Django's own history view: a user without it gets 403
+        # whether or not the row exists (or is outside their scope).
         if not self.has_view_or_change_permission(request, obj):
             raise PermissionDenied
+        if obj is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
         context = {
             **self.admin_site.each_context(request),
             "title": _("Change history: %s") % obj,

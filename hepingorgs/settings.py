@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "pgtrigger",
     "pghistory",
+    "axes",
     "hepingorgs",
     "registry",
     "incubator",
@@ -81,7 +82,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "hepingorgs.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "hepingorgs.middleware.SessionRefreshMiddleware",
     "hepingorgs.middleware.DefaultLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -89,6 +93,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "hepingorgs.history.HistoryMiddleware",
+    "hepingorgs.replicas.ReplicaRoutingMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "hepingorgs.urls"
@@ -113,7 +119,11 @@ TEMPLATES = [
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    # Staff and clerks see personal data: at least 12 characters.
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -127,7 +137,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / ".var" / "static"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / ".var" / "static")
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "filings:list"
@@ -203,3 +213,94 @@ SPECTACULAR_SETTINGS = {
 # district's area code; certificates' QR codes point to public pages under this address.
 CREDIT_CODE_BLOCK = os.environ.get("CREDIT_CODE_BLOCK", "MJ0")
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# ---------------------------------------------------------------------------------------
+# Production: serving, HTTPS, sessions, login protection, read replicas, backups.
+# Everything below is driven by the environment; docs/deploy.md lists the variables.
+# ---------------------------------------------------------------------------------------
+
+
+# Static files: collected into STATIC_ROOT (``make serve`` runs collectstatic) and served
+# by whitenoise with hashed names (cached for a year) and precompressed gzip copies.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+# Uploaded files and generated exports live here; on several app servers it is one shared
+# (network) folder, see docs/deploy.md.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or BASE_DIR / ".var" / "media")
+MEDIA_URL = "media/"
+
+# HTTPS. The app runs behind a reverse proxy that terminates TLS. Set
+# SECURE_PROXY_SSL_HEADER="X-Forwarded-Proto=https" only when that proxy always sets the
+# header (and strips it from clients); otherwise Django cannot tell HTTPS requests apart.
+_proxy_ssl_header = os.environ.get("SECURE_PROXY_SSL_HEADER", "")
+if _proxy_ssl_header:
+    _header, _, _value = _proxy_ssl_header.partition("=")
+    SECURE_PROXY_SSL_HEADER = (
+        "HTTP_" + _header.strip().upper().replace("-", "_"),
+        _value.strip() or "https",
+    )
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", not DEBUG)
+# The load balancer's health probe speaks plain HTTP to each app server.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", True)
+CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
+X_FRAME_OPTIONS = "DENY"
+# No external origin: scripts, styles, fonts and images come from this site only.
+CONTENT_SECURITY_POLICY = os.environ.get(
+    "CONTENT_SECURITY_POLICY",
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'",
+)
+
+# A working day of inactivity ends the session: SessionRefreshMiddleware starts the clock
+# again at most every SESSION_REFRESH_SECONDS (not on every request, which would write
+# the session row on every page view).
+SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 8 * 60 * 60)
+SESSION_REFRESH_SECONDS = envint("SESSION_REFRESH_SECONDS", 5 * 60)
+
+
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT failures for one user name, or
+# from one address, further attempts are refused for AXES_COOLOFF_HOURS.
+AUTHENTICATION_BACKENDS = [
+    "hepingorgs.security.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = envint("AXES_COOLOFF_MINUTES", 15) / 60
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "hepingorgs.clientip.client_ip"
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
+LOGGING["loggers"] = {
+    # Successful and failed logins (hepingorgs/security.py); kept whatever LOG_LEVEL says.
+    "hepingorgs.security": {"handlers": ["console"], "level": "INFO", "propagate": False},
+}
+
+# Read replicas: DATABASE_REPLICA_URLS (comma-separated) adds the aliases replica1, ...;
+# anonymous reads of the public pages below go to one of them, everything else (staff,
+# clerks, every write) to the primary. "/" matches the home page only, every other entry
+# is a path prefix.
+for _number, _url in enumerate(envlist("DATABASE_REPLICA_URLS", []), start=1):
+    DATABASES[f"replica{_number}"] = {
+        **dj_database_url.parse(_url, conn_max_age=60),
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = ["hepingorgs.replicas.ReplicaRouter"]
+PUBLIC_READ_PATHS = [
+    "/",
+    "/directory/",
+    "/community-groups/",
+    "/projects/",
+    "/notices/",
+    "/stats/",
+    "/downloads/",
+    "/api/v1/",
+]
+
+# ``make backup`` writes pg_dump files here (hepingorgs/backup.py).
+BACKUP_DIR = Path(os.environ.get("BACKUP_DIR") or BASE_DIR / ".var" / "backups")

@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from hepingorgs import downloads
 from hepingorgs import views as site_views
+from hepingorgs.health import healthz
 from registry.api import CommunityGroupViewSet
 from registry.urls import staff_import_urls
 
@@ -29,4 +30,5 @@ urlpatterns = [
     path("", include("hepingorgs.api")),
     path("api/", include(router.urls)),
     path("imports/", include(staff_import_urls)),
+    path("healthz", healthz, name="healthz"),
 ]

@@ -26,7 +26,11 @@ ORG_CODE_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 def normalize(raw):
     """Half-width, upper-case, without spaces or hyphens."""
     text = unicodedata.normalize("NFKC", raw or "")
-    return "".join(ch for ch in text if ch not in " -\u3000\t\r\n").upper()
+    text = "".join(ch for ch in text if ch not in " -\u3000\t\r\n").upper()
+    # Dropping a space can leave a combining mark next to a letter ("A´" becomes "A" and
+    # U+0301), and upper-casing can change a character, so normalize once more: the result
+    # is stable, and normalizing a stored code again gives the same code.
+    return unicodedata.normalize("NFKC", text)
 
 
 def organization_code_check(body):

@@ -95,9 +95,11 @@ def _contains(column, value, *, ignore_case=False):
 
 def normalize(text):
     """Search text as the database stores names: full-width forms folded to half-width
-    (NFKC, so the ideographic space too), line breaks and runs of spaces collapsed,
+    (NFKC, so the ideographic space too), control characters (NUL included, which
+    PostgreSQL refuses in text) and line breaks read as spaces, runs of spaces collapsed,
     surrounding spaces dropped."""
     text = unicodedata.normalize("NFKC", text or "")
+    text = "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in text)
     return " ".join(text.split())
 
 

@@ -6,8 +6,10 @@ import itertools
 from decimal import Decimal
 
 import pytest
+from django.conf import settings as django_settings
 from django.contrib.auth.models import Group, User
 from django.core.cache import cache
+from django.test import override_settings
 
 from hepingorgs import access
 from registry import creditcode
@@ -134,3 +136,24 @@ def make_group(street, community, **fields):
     }
     values.update(fields)
     return CommunityGroup.objects.create(**values)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def plain_http_and_static():
+    # Tests speak plain HTTP to Django and read static files from the source folders;
+    # production redirects to HTTPS and serves hashed files that collectstatic writes
+    # (tests/test_serving.py covers both). Session-wide, so that the live server's
+    # middleware, made once, sees it too.
+    with override_settings(
+        SECURE_SSL_REDIRECT=False,
+        STORAGES={
+            **django_settings.STORAGES,
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        },
+    ):
+        yield
+
+
+def pytest_configure(config):
+    # whitenoise looks for STATIC_ROOT, which only ``make serve`` fills.
+    config.addinivalue_line("filterwarnings", "ignore:No directory at:UserWarning")
