@@ -6,13 +6,15 @@ may delete. Every record's History page shows the trigger-recorded change histor
 further ModelAdmin of a tracked registry model subclasses ``RegistryAdmin``.
 """
 
+import datetime
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ORDER_VAR, ChangeList
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F
+from django.db.models import F, Max, Min
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -130,6 +132,34 @@ class PopulationAdmin(RegistryAdmin):
 # ---------------------------------------------------------------------------------------
 
 
+class RegistrationYearFilter(admin.SimpleListFilter):
+    """Years of registration, from the first to the last (MIN and MAX through the
+    ``(registered_on, id)`` index). Replaces ``date_hierarchy``, whose list of years is
+    a ``SELECT DISTINCT`` over every row: 0.7 s at a million organizations."""
+
+    title = _("registration date")
+    parameter_name = "registered_year"
+
+    def lookups(self, request, model_admin):
+        bounds = model_admin.model.objects.aggregate(
+            first=Min("registered_on"), last=Max("registered_on")
+        )
+        if bounds["first"] is None:
+            return []
+        years = range(bounds["last"].year, bounds["first"].year - 1, -1)
+        return [(str(year), str(year)) for year in years]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value and value.isdigit():
+            year = int(value)
+            return queryset.filter(
+                registered_on__gte=datetime.date(year, 1, 1),
+                registered_on__lt=datetime.date(year + 1, 1, 1),
+            )
+        return queryset
+
+
 class CreditCodeField(forms.CharField):
     """Normalizes the code before checking it, so a code pasted with spaces, hyphens,
     full-width or lower-case characters is accepted, and a wrong one is rejected with
@@ -192,6 +222,7 @@ class OrganizationAdmin(RegistryAdmin):
         "status",
         "grade",
         "party_form",
+        RegistrationYearFilter,
     )
     list_select_related = ("street",)
     search_fields = ORGANIZATION_SEARCH_FIELDS
@@ -200,7 +231,6 @@ class OrganizationAdmin(RegistryAdmin):
     # above registry.search.COUNT_CAP rows, and the unfiltered total is not shown.
     show_full_result_count = False
     paginator = EstimatedCountPaginator
-    date_hierarchy = "registered_on"
     autocomplete_fields = ("street",)
     readonly_fields = ("credit_code_warnings_display",)
     inlines = (AnnualReportInline, CreditRecordInline)

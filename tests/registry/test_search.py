@@ -410,3 +410,19 @@ def test_workspace_counts_are_exact_at_a_districts_size(client, clerk_qyc, group
     assert response.context["counts_exact"] is True
     assert response.context["page"].paginator.count_is_exact
     assert "≈" not in response.content.decode()
+
+
+def test_admin_registration_year_filter(client, district_staff):
+    import datetime
+
+    old = make_organization(name="老协会", registered_on=datetime.date(2015, 3, 1))
+    new = make_organization(name="新协会", registered_on=datetime.date(2019, 6, 1))
+    client_for(client, district_staff)
+    url = admin_url(Organization, "changelist")
+    response = client.get(url, {"registered_year": "2019"})
+    assert list(response.context["cl"].result_list) == [new]
+    page = response.content.decode()
+    assert "registered_year=2015" in page and "registered_year=2017" in page
+    # A value that is not a year filters nothing rather than failing.
+    response = client.get(url, {"registered_year": "x"})
+    assert set(response.context["cl"].result_list) == {old, new}
