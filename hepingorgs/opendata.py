@@ -7,8 +7,9 @@ of each app, the read-only API at ``/api/v1/`` and the bulk downloads.
   client itself sent, and may be forged); with no proxy the header is ignored.
 - ``PublicThrottle`` and ``throttle``: anonymous rate limits per client address for the
   API (DRF) and the HTML pages, answering 429 with a Chinese message and Retry-After.
-- ``CappedPaginator`` and ``CappedPagination``: lists count matching rows up to
-  ``PUBLIC_COUNT_CAP`` and then say "more than"; pages and the API say which.
+- ``public_paginator`` and ``CappedPagination``: lists count matching rows exactly up to
+  ``PUBLIC_COUNT_CAP`` (``registry.search.EstimatedCountPaginator``) and estimate
+  above; pages and the API say which (``count_is_exact``).
 - ``PublicFilterSet``: the base of each public resource's one filter set (HTML list and
   API): ``updated_since``, ``sort`` and search ranking.
 - ``PublicReadOnlyViewSet``: the base of every public resource (anonymous, read-only,
@@ -17,11 +18,10 @@ of each app, the read-only API at ``/api/v1/`` and the bulk downloads.
 """
 
 import math
-from functools import cached_property, wraps
+from functools import wraps
 
 import django_filters
 from django.conf import settings
-from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -37,6 +37,8 @@ from rest_framework import (
     viewsets,
 )
 from rest_framework.response import Response
+
+from registry.search import SEARCH_COUNT_CAP, EstimatedCountPaginator
 
 
 def client_address(request):
@@ -119,35 +121,20 @@ def public(view):
     return require_safe(view)
 
 
-class CappedPaginator(Paginator):
-    """Counts at most ``cap`` rows (``SELECT count(*) FROM (... LIMIT cap + 1)``), so a
-    search matching a million rows costs no more than one matching ten thousand.
-    ``count_is_exact`` is False when there are more; pages stop at the cap."""
-
-    def __init__(self, object_list, per_page, cap=None, **kwargs):
-        super().__init__(object_list, per_page, **kwargs)
-        self.cap = settings.PUBLIC_COUNT_CAP if cap is None else cap
-
-    @cached_property
-    def _capped_count(self):
-        # Which rows make the first ``cap + 1`` does not matter for their number: no
-        # ordering, and no annotated columns (credit-list subqueries) to compute.
-        found = self.object_list.order_by().values("pk")[: self.cap + 1].count()
-        return min(found, self.cap), found <= self.cap
-
-    @property
-    def count(self):
-        return self._capped_count[0]
-
-    @property
-    def count_is_exact(self):
-        return self._capped_count[1]
+def public_paginator(object_list, per_page, **kwargs):
+    """The paginator of every public list (HTML and API): ``EstimatedCountPaginator``
+    (exact counts up to ``PUBLIC_COUNT_CAP`` rows, fewer for a search, estimated above;
+    search results ranked exact and prefix matches first) with the public caps."""
+    cap = settings.PUBLIC_COUNT_CAP
+    return EstimatedCountPaginator(
+        object_list, per_page, cap=cap, search_cap=min(cap, SEARCH_COUNT_CAP), **kwargs
+    )
 
 
 class CappedPagination(pagination.PageNumberPagination):
     """DRF's ``count/next/previous/results`` plus ``count_is_exact``."""
 
-    django_paginator_class = CappedPaginator
+    django_paginator_class = staticmethod(public_paginator)
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
@@ -167,11 +154,11 @@ class CappedPagination(pagination.PageNumberPagination):
     def get_paginated_response_schema(self, schema):
         response = super().get_paginated_response_schema(schema)
         response["properties"]["count"]["description"] = _(
-            "Number of matching rows, at most PUBLIC_COUNT_CAP."
+            "Number of matching rows: exact when count_is_exact, else estimated."
         )
         response["properties"]["count_is_exact"] = {
             "type": "boolean",
-            "description": _("False when more rows match than were counted."),
+            "description": _("False when the count is an estimate (a very large result)."),
         }
         response["required"] = [*response.get("required", []), "count_is_exact"]
         return response
@@ -250,7 +237,8 @@ class PublicFilterSet(django_filters.FilterSet):
         sort = self.form.cleaned_data.get("sort") or ""
         ordering = self.SORTS.get(sort) or next(iter(self.SORTS.values()))
         if not sort and SEARCH_RANK in queryset.query.annotations:
-            ordering = (f"-{SEARCH_RANK}", *ordering)
+            # 0 exact, 1 prefix, 2 the rest: the best match has the lowest rank.
+            ordering = (SEARCH_RANK, *ordering)
         return queryset.order_by(*ordering)
 
     def keep(self, queryset, name, value):

@@ -307,6 +307,15 @@ class EstimatedCountPaginator(Paginator):
     # fewer rows (bench/directory.py: a 10,000-row cap cost 0.4 s on a shared machine).
     search_cap = SEARCH_COUNT_CAP
 
+    def __init__(self, object_list, per_page, *args, cap=None, search_cap=None, **kwargs):
+        """``cap`` and ``search_cap`` replace the class's for this paginator (the public
+        lists take theirs from ``settings.PUBLIC_COUNT_CAP``)."""
+        super().__init__(object_list, per_page, *args, **kwargs)
+        if cap is not None:
+            self.cap = cap
+        if search_cap is not None:
+            self.search_cap = search_cap
+
     @property
     def _searched(self):
         return getattr(self.object_list.query, "search_first", None) is not None

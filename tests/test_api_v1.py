@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from hepingorgs.extensions import hooks
 from registry import filings
 from registry.models import Organization
 from tests.conftest import make_group, make_organization
@@ -272,11 +273,31 @@ def test_query_counts_of_api_lists(client, orgs, groups, quanyechang, qyc_commun
         filings.accept(group)
     assert _queries(client, url) == small == expected
     assert _queries(client, url, {"page_size": 3}) == expected
-    assert _queries(client, url, {"page_size": 100, "q": "计数"}) == expected
+    assert _queries(client, url, {"page_size": 100, "q": "jishu"}) == expected
+    # Chinese text of two or more characters: one more query, to decide whether to look
+    # homophones up too (registry.search._with_homophones).
+    assert _queries(client, url, {"page_size": 100, "q": "计数"}) == expected + 1
     # A street filter looks the street up first.
     assert _queries(client, url, {"street": quanyechang.code, "sort": "name"}) == expected + 1
 
 
 def test_query_count_of_organization_detail(client, orgs):
-    # The organization, its inspections, its credit records.
-    assert _queries(client, f"/api/v1/organizations/{orgs['elder'].credit_code}/") == 3
+    # The organization, its inspections, its credit records, and one query per section
+    # other apps register (incubation history, venture projects).
+    expected = 3 + len(hooks.profile_sections)
+    assert _queries(client, f"/api/v1/organizations/{orgs['elder'].credit_code}/") == expected
+
+
+@pytest.mark.parametrize("cap", [10000, 2])
+def test_search_ranks_exact_then_prefix_matches_first(client, orgs, settings, cap):
+    make_organization(name="围棋协会")  # exact
+    make_organization(name="围棋协会之友")  # prefix
+    settings.PUBLIC_COUNT_CAP = cap
+    body = client.get("/api/v1/organizations/", {"q": "围棋协会"}).json()
+    # By pinyin alone 和平区 (hepingqu) would come first.
+    assert [row["name"] for row in body["results"]] == [
+        "围棋协会",
+        "围棋协会之友",
+        "和平区围棋协会",
+    ]
+    assert body["count_is_exact"] is (cap > 3)

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from hepingorgs.extensions import sections
-from hepingorgs.opendata import CappedPaginator, public, throttle
+from hepingorgs.opendata import public, public_paginator, throttle
 from registry import creditcode, directory
 from registry.filters import PublicCommunityGroupFilter, organization_filterset
 
@@ -23,7 +23,7 @@ def _list(request, filterset_class, queryset, template):
     filterset = filterset_class(request.GET, queryset=queryset)
     page, status = None, 200
     if filterset.is_valid():
-        page = CappedPaginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+        page = public_paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     else:
         status = 400
     query = request.GET.copy()

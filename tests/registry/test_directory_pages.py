@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from hepingorgs.extensions import hooks
 from registry import filings
 from registry.models import CommunityGroup
 from tests.conftest import make_group, make_organization
@@ -115,11 +116,45 @@ def test_pages_and_capped_count(client, orgs, settings):
     second = client.get(ORGS, {"q": "分页", "page": 2})
     assert len(second.context["page"]) == 10
     assert "共 30 个社会组织" in first.content.decode()
-    # Above the cap the page says so instead of counting every row.
+    # Above the cap the page marks its count as estimated instead of counting every row,
+    # and every page still lists its rows.
     settings.PUBLIC_COUNT_CAP = 25
     capped = client.get(ORGS, {"q": "分页"})
-    assert not capped.context["page"].paginator.count_is_exact
-    assert "超过 25 个社会组织" in capped.content.decode()
+    paginator = capped.context["page"].paginator
+    assert not paginator.count_is_exact and paginator.count > 25
+    assert "≈ 共" in capped.content.decode()
+    assert len(client.get(ORGS, {"q": "分页", "page": 2}).context["page"]) == 10
+
+
+@pytest.mark.parametrize("capped", [False, True])
+def test_search_ranks_exact_then_prefix_matches_first(client, orgs, settings, capped):
+    make_organization(name="围棋协会")  # exact
+    make_organization(name="围棋协会之友")  # prefix
+    if capped:
+        # Above the count cap the page is put together from the exact and prefix matches
+        # first (EstimatedCountPaginator), without ranking every row.
+        settings.PUBLIC_COUNT_CAP = 2
+    response = client.get(ORGS, {"q": "围棋协会"})
+    assert response.context["page"].paginator.count_is_exact is not capped
+    # By pinyin alone 和平区 (hepingqu) would come first.
+    assert names(response) == ["围棋协会", "围棋协会之友", "和平区围棋协会"]
+    # An explicit sort overrides the ranking.
+    by_name = names(client.get(ORGS, {"q": "围棋协会", "sort": "name"}))
+    assert by_name == ["和平区围棋协会", "围棋协会", "围棋协会之友"]
+
+
+def test_group_search_ranks_exact_then_prefix_matches_first(
+    client, groups, quanyechang, qyc_community
+):
+    for name in ("合唱团", "合唱团二队"):
+        group = make_group(quanyechang, qyc_community, name=name)
+        filings.submit(group)
+        filings.accept(group)
+    assert names(client.get(GROUPS, {"q": "合唱团"})) == [
+        "合唱团",
+        "合唱团二队",
+        "福明社区夕阳红合唱团",
+    ]
 
 
 def test_profile_shows_the_public_record(client, orgs):
@@ -210,7 +245,9 @@ def test_group_list_shows_filed_and_cancelled_groups_only(client, groups):
 @pytest.mark.parametrize(
     "query,expected",
     [
-        ("合", ["福明社区夕阳红合唱团", "开封道社区邻里互助会"]),
+        # 合 is in one name only (the old search also matched "he" inside the pinyin
+        # "shequ" of 开封道社区邻里互助会; one character's pinyin is no longer searched).
+        ("合", ["福明社区夕阳红合唱团"]),
         ("合唱", ["福明社区夕阳红合唱团"]),
         ("xiyanghong", ["福明社区夕阳红合唱团"]),
         ("xyh", ["福明社区夕阳红合唱团"]),
@@ -278,8 +315,10 @@ def test_query_counts_of_the_public_pages(client, orgs, groups, quanyechang, qyc
     profile = reverse("directory:organization", args=[orgs["elder"].credit_code])
     small = {url: _queries(client, url) for url in expected}
     assert small == expected
-    # The profile: the organization, its inspections, its credit records.
-    assert _queries(client, profile) == 3
+    # The profile: the organization, its inspections, its credit records, and one query
+    # per section other apps register (incubation history, venture projects).
+    profile_queries = 3 + len(hooks.profile_sections)
+    assert _queries(client, profile) == profile_queries
     for n in range(45):
         make_organization(name=f"和平区计数协会{n}", street=quanyechang)
         group = make_group(quanyechang, qyc_community, name=f"计数队{n}")
@@ -287,7 +326,10 @@ def test_query_counts_of_the_public_pages(client, orgs, groups, quanyechang, qyc
         filings.accept(group)
     for url, count in expected.items():
         assert _queries(client, url) == count
-        assert _queries(client, url, {"page": 2, "q": "计数"}) == count
+        assert _queries(client, url, {"page": 2, "q": "jishu"}) == count
+        # Chinese text of two or more characters: one more query, to decide whether to
+        # look homophones up too (registry.search._with_homophones).
+        assert _queries(client, url, {"page": 2, "q": "计数"}) == count + 1
         # A street filter looks the street up first.
         assert _queries(client, url, {"street": quanyechang.code, "sort": "name"}) == count + 1
-    assert _queries(client, profile) == 3
+    assert _queries(client, profile) == profile_queries
