@@ -903,6 +903,12 @@ class NoticeAdmin(RegistryAdmin):
     search_fields = ("name", "credit_code", "text")
     date_hierarchy = "published_on"
 
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
 
 # ---------------------------------------------------------------------------------------
 # Ledger imports

@@ -9,9 +9,11 @@
   shows some near and some past their deadline, and late change and deregistration
   applications.
 
-Every demo organization stays active (the report's figures count them all as active at
-the end of 2016), so no deregistration is approved here: deregistration applications are
-open, refused or withdrawn.
+- Two deregistrations approved in 2017, with their notices: the organizations were on the
+  register at the end of 2016, so the report's 2016 figures still count them (issue 9).
+  They are picked among the "other" priority category, without credit records or other
+  applications, so the incubator's and projects' demos, which draw on charity and
+  community-service organizations, find the same ones.
 """
 
 import datetime
@@ -159,6 +161,7 @@ DEREGISTRATION_REASONS = (
     "举办单位撤销，经业务主管单位同意注销。",
 )
 CHANGES_2016 = 12
+DEREGISTRATIONS_2017 = 2
 CENT = Decimal("0.01")
 
 
@@ -352,6 +355,44 @@ def _open_and_refused(rng, base, organizations, streets, today):
     return rows, changes, missing
 
 
+def _deregistered_2017(rng, base, organizations, taken):
+    """Approved deregistrations of 2017 (the organizations are deregistered accordingly)."""
+    from registry.models import CreditRecord, PriorityCategory
+
+    credited = set(CreditRecord.objects.values_list("organization_id", flat=True))
+    candidates = sorted(
+        (
+            o
+            for o in organizations
+            if o.status == OrgStatus.ACTIVE
+            and o.priority_category == PriorityCategory.OTHER
+            and o.registered_on.year < base.YEAR - 1
+            and o.pk not in taken
+            and o.pk not in credited
+        ),
+        key=lambda o: o.pk,
+    )
+    rows = []
+    for org in rng.sample(candidates, DEREGISTRATIONS_2017):
+        decided = base.random_date(rng, datetime.date(2017, 2, 1), datetime.date(2017, 6, 30))
+        received = decided - _days(rng.randint(10, 25))
+        reason = rng.choice(DEREGISTRATION_REASONS)
+        rows.append(
+            RegistrationApplication(
+                kind=DEREGISTRATION,
+                organization=org,
+                liquidation_ended_on=received - _days(rng.randint(3, 20)),
+                deregistration_reason=reason,
+                **_steps(APPROVED, received, decided_on=decided),
+            )
+        )
+        org.status = OrgStatus.DEREGISTERED
+        org.status_changed_on = decided
+        org.status_reason = reason
+        org.save(update_fields=["status", "status_changed_on", "status_reason"])
+    return rows
+
+
 def load_applications(ctx, organizations, streets):
     """Write the applications and notices of the demo district."""
     from registry import demo as base
@@ -363,6 +404,9 @@ def load_applications(ctx, organizations, streets):
     today = timezone.localdate()
     decided, decided_changes = _decided_2016(rng, base, organizations)
     others, other_changes, missing = _open_and_refused(rng, base, organizations, streets, today)
+    taken = {a.organization_id for a in decided + others}
+    deregistered = _deregistered_2017(rng, base, organizations, taken)
+    decided += deregistered
     applications = RegistrationApplication.objects.bulk_create(decided + others)
     ApplicationChange.objects.bulk_create(
         ApplicationChange(application=a, item=item, old_value=old, new_value=new)
@@ -374,5 +418,6 @@ def load_applications(ctx, organizations, streets):
     ctx.success(
         f"registry: {len(applications)} registration applications "
         f"({kinds[ESTABLISHMENT]} establishments, {kinds[CHANGE]} changes, "
-        f"{kinds[DEREGISTRATION]} deregistrations) and {len(published)} notices of {base.YEAR}."
+        f"{kinds[DEREGISTRATION]} deregistrations) and {len(published)} notices "
+        f"({len(deregistered)} deregistrations approved in {base.YEAR + 1})."
     )

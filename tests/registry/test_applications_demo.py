@@ -46,8 +46,6 @@ def test_each_kind_in_each_state(output):
     pairs = set(RegistrationApplication.objects.values_list("kind", "status"))
     for kind in ApplicationKind.values:
         for status in ApplicationStatus.values:
-            if (kind, status) == (ApplicationKind.DEREGISTRATION, ApplicationStatus.APPROVED):
-                continue  # every demo organization stays active (the report's figures)
             assert (kind, status) in pairs, (kind, status)
     assert "registration applications" in output
 
@@ -72,7 +70,8 @@ def test_2016_notices_match_the_register(output):
     by_kind = Counter(notices.values_list("kind", flat=True))
     assert by_kind[NoticeKind.ESTABLISHMENT] == established.count() > 5
     assert by_kind[NoticeKind.CHANGE] == 12
-    assert not notices.exclude(published_on__year=2016).exists()
+    assert by_kind[NoticeKind.DEREGISTRATION] == 2
+    assert not notices.exclude(published_on__year=2016).exclude(kind="deregistration").exists()
     for notice in notices:
         org = notice.organization
         assert notice.name == org.name and notice.credit_code == org.credit_code
@@ -81,6 +80,10 @@ def test_2016_notices_match_the_register(output):
         if notice.kind == NoticeKind.ESTABLISHMENT:
             assert notice.published_on == org.registered_on
             assert org.legal_representative in notice.text
+        elif notice.kind == NoticeKind.DEREGISTRATION:
+            assert notice.published_on.year == 2017
+            assert org.status == OrgStatus.DEREGISTERED
+            assert org.status_changed_on == notice.published_on
         else:
             for change in notice.application.changes.all():
                 # The register holds the new value; the application remembers the old one.
@@ -90,9 +93,14 @@ def test_2016_notices_match_the_register(output):
         assert org.contact_phone not in notice.text
 
 
-def test_the_demo_leaves_every_organization_active(output):
-    assert not Organization.objects.exclude(status=OrgStatus.ACTIVE).exists()
+def test_the_demo_organizations_were_all_active_at_the_end_of_2016(output):
+    # Issue 9: an organization deregistered in 2017 still counts in 2016.
     assert Organization.objects.count() == 274
+    assert Organization.objects.filter(status=OrgStatus.ACTIVE).count() == 272
+    deregistered = Organization.objects.exclude(status=OrgStatus.ACTIVE)
+    assert set(deregistered.values_list("status", "status_changed_on__year")) == {
+        (OrgStatus.DEREGISTERED, 2017)
+    }
 
 
 def test_open_applications_lack_a_document_until_accepted(output):
@@ -111,3 +119,5 @@ def test_the_queue_and_notices_pages_render_the_demo(output, client):
     assert "已超期" in content and "逾期" in content
     content = client.get(reverse("notices:list"), {"year": 2016}).content.decode()
     assert "成立登记公告" in content and "变更登记公告" in content
+    content = client.get(reverse("notices:list"), {"year": 2017}).content.decode()
+    assert "注销登记公告" in content

@@ -16,7 +16,7 @@ import pytest
 from django.apps import apps
 from django.contrib.auth.models import User
 from django.core.management import call_command
-from django.db.models import Count, Max, Min, Sum
+from django.db.models import Count, Max, Min, Q, Sum
 from django.test import override_settings
 from pghistory.models import Context
 
@@ -25,6 +25,7 @@ from registry import creditcode, filings
 from registry import demo as registry_demo
 from registry.models import (
     AnnualReport,
+    ApplicationStatus,
     Community,
     CommunityGroup,
     CreditKind,
@@ -32,6 +33,8 @@ from registry.models import (
     FilingCategory,
     FilingSequence,
     FilingStatus,
+    Notice,
+    NoticeKind,
     Organization,
     OrgStatus,
     OrgType,
@@ -67,9 +70,17 @@ def reports_2016():
     return AnnualReport.objects.filter(year=2016)
 
 
+def active_end_of_2016():
+    """On the register on 31 December 2016: active, or deregistered after (issue 9)."""
+    return Organization.objects.filter(
+        Q(status=OrgStatus.ACTIVE)
+        | Q(status=OrgStatus.DEREGISTERED, status_changed_on__gt=datetime.date(2016, 12, 31))
+    )
+
+
 def figures():
     """What the annual export would say, straight from the database."""
-    active = Organization.objects.filter(status=OrgStatus.ACTIVE)
+    active = active_end_of_2016()
     totals = reports_2016().aggregate(
         bachelor=Sum("staff_bachelor_plus"), revenue=Sum("revenue"), tax=Sum("tax_paid")
     )
@@ -119,7 +130,15 @@ def test_the_report_figures(output):
 
 def test_organizations_are_plausible(output):
     orgs = Organization.objects.all()
-    assert not orgs.exclude(status=OrgStatus.ACTIVE).exists()
+    assert active_end_of_2016().count() == orgs.count() == 274
+    deregistered = orgs.filter(status=OrgStatus.DEREGISTERED)
+    assert deregistered.count() == 2
+    assert {o.status_changed_on.year for o in deregistered} == {2017}
+    assert orgs.filter(status=OrgStatus.ACTIVE).count() == 272
+    for org in deregistered:
+        notice = Notice.objects.get(organization=org, kind=NoticeKind.DEREGISTRATION)
+        assert notice.published_on == org.status_changed_on
+        assert notice.application.status == ApplicationStatus.APPROVED
     dates = orgs.aggregate(first=Min("registered_on"), last=Max("registered_on"))
     assert dates["first"].year >= 1995
     assert dates["last"] < datetime.date(2017, 1, 1)

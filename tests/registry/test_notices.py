@@ -213,3 +213,16 @@ def test_a_notice_page(client, decided):
     assert decided["new"].credit_code in content
     assert_no_personal_data(content)
     assert client.get(reverse("notices:detail", args=[999999])).status_code == 404
+
+
+def test_anonymous_visitors_get_the_public_layout(client, decided):
+    notice = Notice.objects.get(kind="establishment")
+    list_url = reverse("notices:list")
+    for url in (list_url, reverse("notices:detail", args=[notice.pk])):
+        content = client.get(url).content.decode()
+        assert '<html lang="zh-Hans">' in content
+        public_nav = content.split('<nav class="public"', 1)[1].split("</nav>", 1)[0]
+        assert f'<a href="{list_url}">公告</a>' in public_nav
+        assert f'<a href="{reverse("directory:organizations")}">' in public_nav
+        assert f'<a class="staff-login" href="{reverse("login")}">工作人员登录</a>' in content
+        assert reverse("filings:list") not in content  # no staff navigation
