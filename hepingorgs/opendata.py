@@ -223,8 +223,8 @@ YES_NO = [
     ("true", gettext_lazy("yes")),
     ("false", gettext_lazy("no")),
 ]
-# Set by the search module on its results when it ranks them (exact and prefix matches
-# first); used as the first sort key whenever present.
+# Set by the search module on its results when it ranks them (0 exact, 1 prefix, 2 other
+# matches; ascending); used as the first sort key whenever present.
 SEARCH_RANK = "search_rank"
 
 
@@ -250,7 +250,7 @@ class PublicFilterSet(django_filters.FilterSet):
         sort = self.form.cleaned_data.get("sort") or ""
         ordering = self.SORTS.get(sort) or next(iter(self.SORTS.values()))
         if not sort and SEARCH_RANK in queryset.query.annotations:
-            ordering = (f"-{SEARCH_RANK}", *ordering)
+            ordering = (SEARCH_RANK, *ordering)
         return queryset.order_by(*ordering)
 
     def keep(self, queryset, name, value):
