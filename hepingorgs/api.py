@@ -11,6 +11,7 @@ from rest_framework import permissions
 from rest_framework.routers import APIRootView, DefaultRouter
 
 from hepingorgs.opendata import PublicThrottle
+from projects.api import ProjectViewSet
 from registry.api import OrganizationViewSet, PublicCommunityGroupViewSet
 
 
@@ -27,6 +28,7 @@ class PublicRouter(DefaultRouter):
 router = PublicRouter()
 router.register("organizations", OrganizationViewSet, basename="organization")
 router.register("community-groups", PublicCommunityGroupViewSet, basename="community-group")
+router.register("projects", ProjectViewSet, basename="project")
 
 
 def public_resources():

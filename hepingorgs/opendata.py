@@ -210,8 +210,8 @@ YES_NO = [
     ("true", gettext_lazy("yes")),
     ("false", gettext_lazy("no")),
 ]
-# Set by the search module on its results when it ranks them (exact and prefix matches
-# first); used as the first sort key whenever present.
+# Set by the search module on its results when it ranks them (0 exact, 1 prefix, 2 other
+# matches; ascending); used as the first sort key whenever present.
 SEARCH_RANK = "search_rank"
 
 

@@ -1,26 +1,33 @@
 """Public, read-only, anonymous API of the venture projects: the same rows and the same
 filter set (``q``, ``round``, ``year``, ``field``, ``street``, ``updated_since``) as the
-public list at ``/projects/``. The integrator registers ``ProjectViewSet`` as
-``projects`` under ``/api/v1/``.
+public list at ``/projects/``. ``hepingorgs.api`` registers ``ProjectViewSet`` as
+``projects`` under ``/api/v1/``, so ``/downloads/`` and the schema cover it too.
 
 Fields are listed explicitly, with English names: nothing private can slip in when the
 model grows.
 """
 
-from rest_framework import permissions, serializers, viewsets
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
+from rest_framework import serializers
 
+from hepingorgs.opendata import PublicReadOnlyViewSet
 from projects.filters import ProjectFilter
-from projects.models import Project, public_projects
+from projects.models import EvaluationGrade, Project, public_projects
 
 
 class ProjectSerializer(serializers.ModelSerializer):
-    round = serializers.CharField(source="round.name")
-    year = serializers.IntegerField(source="round.year")
-    applicant = serializers.CharField(source="applicant_name")
-    applicant_credit_code = serializers.SerializerMethodField()
-    host = serializers.CharField(source="host.name", default=None)
-    streets = serializers.SerializerMethodField()
-    evaluation_grade = serializers.SerializerMethodField()
+    # Fields listed one by one: public data only (no contacts, no people's names).
+    round = serializers.CharField(source="round.name", label=_("round"))
+    year = serializers.IntegerField(source="round.year", label=_("year"))
+    applicant = serializers.CharField(source="applicant_name", label=_("applicant"))
+    applicant_credit_code = serializers.SerializerMethodField(
+        label=_("applicant's credit code"),
+        help_text=_("The registered applicant's code; empty for a filed community group."),
+    )
+    host = serializers.CharField(source="host.name", default=None, label=_("host organization"))
+    streets = serializers.SerializerMethodField(label=_("streets served"))
+    evaluation_grade = serializers.SerializerMethodField(label=_("evaluation grade"))
 
     class Meta:
         model = Project
@@ -46,17 +53,32 @@ class ProjectSerializer(serializers.ModelSerializer):
         org = project.applicant_organization
         return org.credit_code if org else None
 
-    def get_streets(self, project) -> list[str]:
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_streets(self, project):
         return [street.name for street in project.streets.all()]
 
-    def get_evaluation_grade(self, project) -> str | None:
+    @extend_schema_field(serializers.ChoiceField(choices=EvaluationGrade.choices, allow_null=True))
+    def get_evaluation_grade(self, project):
         return project.grade or None
 
 
-class ProjectViewSet(viewsets.ReadOnlyModelViewSet):
+@extend_schema_view(
+    list=extend_schema(
+        summary=_("Public-benefit venture projects"),
+        description=_(
+            "Approved venture projects, with the same search (q) and filters as "
+            "/projects/, newest round first unless sort says otherwise."
+        ),
+    ),
+    retrieve=extend_schema(summary=_("One venture project, by id")),
+)
+class ProjectViewSet(PublicReadOnlyViewSet):
     serializer_class = ProjectSerializer
-    permission_classes = [permissions.AllowAny]
     filterset_class = ProjectFilter
+    download_title = _("public-benefit venture projects")
 
     def get_queryset(self):
         return public_projects()
+
+    def download_queryset(self):
+        return self.get_queryset().order_by("pk")

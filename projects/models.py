@@ -22,6 +22,7 @@ from django.db import models
 from django.db.models import F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from registry.models import MONEY, CommunityGroup, Organization, Street, track_history
 
@@ -36,7 +37,7 @@ class FundingSource(models.TextChoices):
 
 class RoundStatus(models.TextChoices):
     OPEN = "open", _("open for applications")
-    REVIEWING = "reviewing", _("under review")
+    REVIEWING = "reviewing", pgettext_lazy("venture", "under review")
     AWARDED = "awarded", _("awarded")
     CLOSED = "closed", _("closed")
 
@@ -147,7 +148,7 @@ class ProjectField(models.TextChoices):
 
 class ProjectStatus(models.TextChoices):
     APPLIED = "applied", _("applied")
-    REVIEWING = "reviewing", _("under review")
+    REVIEWING = "reviewing", pgettext_lazy("venture", "under review")
     APPROVED = "approved", _("approved")
     REJECTED = "rejected", _("not approved")
     NOTICE = "notice", _("in public notice")

@@ -4,21 +4,25 @@ Who may use them: everybody, anonymous included; read-only. They show public dat
 no contacts, no people's names, no applications that were not approved.
 """
 
-from django.core.paginator import Paginator
 from django.shortcuts import render
-from django.views.decorators.http import require_safe
 
+from hepingorgs.opendata import public, public_paginator, throttle
 from projects.filters import ProjectFilter
 from projects.models import public_projects
 
 PAGE_SIZE = 30
 
 
-@require_safe
+@public
+@throttle("pages")
 def project_list(request):
-    filterset = ProjectFilter(request.GET or None, queryset=public_projects())
-    paginator = Paginator(filterset.qs, PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
+    filterset = ProjectFilter(request.GET, queryset=public_projects())
+    status = 200
+    if filterset.is_valid():
+        rows = filterset.qs
+    else:
+        rows, status = public_projects().none(), 400
+    page = public_paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -30,4 +34,5 @@ def project_list(request):
             "page": page,
             "query": query.urlencode(),
         },
+        status=status,
     )

@@ -23,7 +23,7 @@ def body(response):
 
 def test_index_links_every_registered_resource(client):
     html = client.get("/downloads/").content.decode()
-    for name in ("organizations", "community-groups"):
+    for name in ("organizations", "community-groups", "projects"):
         assert f"/downloads/{name}.csv" in html and f"/downloads/{name}.json" in html
     assert "/downloads/dictionary/" in html and "/api/docs/" in html
 
@@ -73,6 +73,7 @@ def test_data_dictionary_lists_each_field_in_chinese(client):
     assert "<code>filing_number</code>" in html and "备案编号" in html
     assert "日期，YYYY-MM-DD" in html and "代码：" in html
     assert "serious = 严重违法失信名单" in html
+    assert "<code>applicant_credit_code</code>" in html and "申请方统一社会信用代码" in html
 
 
 @pytest.mark.parametrize("fmt", ["csv", "json"])

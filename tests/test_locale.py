@@ -18,19 +18,24 @@ CATALOGUES = [PO, *sorted(BASE.glob("*/locale/zh_Hans/LC_MESSAGES/django.po"))]
 
 
 def parse_po(path):
-    """(msgid, msgstr, flags) of each entry; plural entries give their first form."""
+    """(msgid, msgstr, flags) of each entry; plural entries give their first form; an
+    entry with a context (pgettext) has the msgid gettext stores it under, context EOT
+    msgid."""
     entries, current, key, flags = [], {}, None, set()
     for line in path.read_text(encoding="utf-8").splitlines() + [""]:
         if line.startswith("#,"):
             flags |= {f.strip() for f in line[2:].split(",")}
-        elif line.startswith(("msgid ", "msgid_plural ", "msgstr ", "msgstr[0] ")):
+        elif line.startswith(("msgctxt ", "msgid ", "msgid_plural ", "msgstr ", "msgstr[0] ")):
             key, _, rest = line.partition(" ")
             current[key] = ast.literal_eval(rest)
         elif line.startswith('"') and key:
             current[key] += ast.literal_eval(line)
         elif not line.strip() and current:
             msgstr = current.get("msgstr", current.get("msgstr[0]", ""))
-            entries.append((current.get("msgid", ""), msgstr, flags))
+            msgid = current.get("msgid", "")
+            if msgid and "msgctxt" in current:
+                msgid = f"{current['msgctxt']}\x04{msgid}"
+            entries.append((msgid, msgstr, flags))
             current, key, flags = {}, None, set()
     return [e for e in entries if e[0]]
 

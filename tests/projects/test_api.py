@@ -1,8 +1,11 @@
-"""The public projects API, mounted as the integrator will mount it (``projects`` under
-``/api/v1/``): anonymous, read-only, the same filter set as the HTML list, explicit
+"""The public projects API (``projects`` under ``/api/v1/``, registered in
+``hepingorgs.api``): anonymous, read-only, the same filter set as the HTML list, explicit
 English fields, ``updated_since`` that sees bulk updates."""
 
+import csv
 import datetime
+import io
+import json
 
 import pytest
 from django.db import transaction
@@ -14,7 +17,6 @@ from tests.conftest import client_for
 from tests.projects.conftest import advance, make_project
 from tests.projects.test_public import listed  # noqa: F401 - fixture
 
-pytestmark = pytest.mark.urls("tests.projects.urls_api")
 URL = "/api/v1/projects/"
 FIELDS = {
     "id",
@@ -103,3 +105,20 @@ def test_query_count_does_not_grow(client, round_, django_assert_num_queries):
     add(6)
     with django_assert_num_queries(3):
         client.get(URL, {"year": 2016, "updated_since": datetime.datetime(2000, 1, 1).isoformat()})
+
+
+def test_downloads_and_schema_cover_projects(client, listed):  # noqa: F811
+    api_rows = client.get(URL).json()["results"]
+    response = client.get("/downloads/projects.csv")
+    assert response.status_code == 200
+    raw = b"".join(response.streaming_content).decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(raw)))
+    assert sorted(row["title"] for row in rows) == ["爱洒回家路", "老军医社区义诊"]
+    assert list(rows[0]) == list(api_rows[0])
+    assert "钱法人" not in raw and "022-23456789" not in raw
+    response = client.get("/downloads/projects.json")
+    data = json.loads(b"".join(response.streaming_content).decode())
+    assert {row["title"] for row in data} == {"爱洒回家路", "老军医社区义诊"}
+    schema = client.get("/api/schema/").content.decode()
+    assert "/api/v1/projects/" in schema and "applicant_credit_code" in schema
+    assert "/api/v1/projects/" in client.get("/api/v1/").content.decode()

@@ -108,18 +108,44 @@ def test_street_and_round_filters(client, listed, quanyechang, xiaobailou, round
 
 
 @pytest.mark.parametrize(
-    "bad",
+    ("bad", "status"),
     [
-        {"street": "x"},
-        {"round": "999999"},
-        {"year": "abc"},
-        {"page": "-1"},
-        {"q": "\x00"},
-        {"q": "养" * 5000},
+        ({"street": "x"}, 400),
+        ({"round": "999999"}, 400),
+        ({"year": "abc"}, 400),
+        ({"sort": "nonsense"}, 400),
+        ({"updated_since": "yesterday"}, 400),
+        ({"q": "\x00"}, 400),
+        ({"page": "-1"}, 200),
+        ({"q": "养" * 5000}, 200),
     ],
 )
-def test_bad_input_is_not_a_server_error(client, listed, bad):
-    assert client.get(reverse("projects:list"), bad).status_code == 200
+def test_bad_input_is_not_a_server_error(client, listed, bad, status):
+    """As on the directory's pages: a 400 page with the form and its message, no rows."""
+    response = client.get(reverse("projects:list"), bad)
+    assert response.status_code == status
+    if status == 400:
+        assert response.context["filter"].errors
+        assert not list(response.context["page"])
+
+
+def test_sort_and_best_match_first(client, listed, round_, organization):
+    url = reverse("projects:list")
+    exact = workflow.start_review(make_project(round_, organization, title="回家"))
+    workflow.approve(exact, "5000")
+    titles = lambda query: [p.title for p in client.get(url, query).context["page"]]  # noqa: E731
+    # The exact title first, then the rest in the default order (newest round, title).
+    assert titles({"q": "回家"}) == ["回家", "爱洒回家路"]
+    assert titles({"sort": "-awarded"}) == ["爱洒回家路", "老军医社区义诊", "回家"]
+    assert titles({"sort": "title", "q": "回家"}) == sorted(["回家", "爱洒回家路"])
+
+
+def test_the_page_uses_the_public_layout(client, listed):
+    page = client.get(reverse("projects:list")).content.decode()
+    nav = page.split('<nav class="public"', 1)[1].split("</nav>", 1)[0]
+    assert f'href="{reverse("projects:list")}"' in nav
+    assert f'href="{reverse("directory:organizations")}"' in nav
+    assert '<main id="content">' in page
 
 
 def test_query_count_does_not_grow_with_rows(client, round_, django_assert_num_queries):
@@ -134,7 +160,9 @@ def test_query_count_does_not_grow_with_rows(client, round_, django_assert_num_q
     with django_assert_num_queries(5):
         assert client.get(url).status_code == 200
     add(7)
-    with django_assert_num_queries(5):
+    # Chinese search text costs one more query, whatever the rows: the registry's search
+    # first checks whether the text is in any name before it falls back to homophones.
+    with django_assert_num_queries(6):
         assert client.get(url, {"q": "项目", "year": "2016"}).status_code == 200
 
 

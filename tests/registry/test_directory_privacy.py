@@ -141,6 +141,9 @@ def _public_urls(client):
         yield f"/api/v1/community-groups/?page_size=200&page={page}"
     for number in directory.public_groups().values_list("filing_number", flat=True)[::25]:
         yield f"/api/v1/community-groups/{number}/"
+    # The venture projects' public list (its API and downloads are walked above).
+    for query in ("", "?page=2", "?q=和平", "?q=老", "?sort=-awarded"):
+        yield f"/projects/{query}"
 
 
 def _row_counts():
