@@ -83,8 +83,12 @@ def history_for(obj, limit=500):
     )
     events.reverse()
     baseline = events.pop(0) if len(events) > limit else None
+    # A model may track only some of its fields (``exclude=``); its events have no others.
+    tracked = {f.attname for f in obj.events.model._meta.concrete_fields}
     fields = [
-        f for f in obj._meta.concrete_fields if f.attname not in HIDDEN_FIELDS and not f.primary_key
+        f
+        for f in obj._meta.concrete_fields
+        if f.attname not in HIDDEN_FIELDS and not f.primary_key and f.attname in tracked
     ]
     ids = {}
     for field in fields:

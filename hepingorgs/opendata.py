@@ -38,22 +38,13 @@ from rest_framework import (
 )
 from rest_framework.response import Response
 
+from hepingorgs.clientip import client_ip
 from registry.search import SEARCH_COUNT_CAP, EstimatedCountPaginator
 
 
 def client_address(request):
-    remote = request.META.get("REMOTE_ADDR", "")
-    proxies = settings.TRUSTED_PROXY_COUNT
-    if proxies <= 0:
-        return remote
-    forwarded = [
-        part.strip()
-        for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-        if part.strip()
-    ]
-    if len(forwarded) < proxies:
-        return remote
-    return forwarded[-proxies]
+    """The client's address: the one rule of ``hepingorgs.clientip.client_ip``."""
+    return client_ip(request)
 
 
 def too_many_requests_message(wait):

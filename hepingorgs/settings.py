@@ -180,6 +180,9 @@ REGISTRATION_AUTHORITY = os.environ.get("REGISTRATION_AUTHORITY", "天津市和�
 # Behind reverse proxies, how many of them append to X-Forwarded-For; 0 (no proxy) means
 # the header is ignored, so a forged one never changes whose requests are counted.
 TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
+# DRF (its own throttles, if any) counts proxies by the same rule; left unset, it believes
+# X-Forwarded-For as the client sent it.
+REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXY_COUNT
 # Anonymous request rates per client address ("number/second|minute|hour|day").
 PUBLIC_THROTTLE_RATES = {
     "pages": os.environ.get("PUBLIC_PAGE_RATE", "120/minute"),

@@ -903,6 +903,8 @@ class NoticeAdmin(RegistryAdmin):
     search_fields = ("name", "credit_code", "text")
     date_hierarchy = "published_on"
 
+    # A published notice is kept as published (the feed promises it never changes), and
+    # a notice without its decision would announce nothing that happened.
     def has_add_permission(self, request):
         return False
 

@@ -18,6 +18,7 @@ answers with its errors (200), a permitted action does its work and redirects (3
 """
 
 import copy
+import datetime
 import re
 
 import pytest
@@ -29,9 +30,32 @@ from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from incubator.models import Plan
+from projects import workflow
+from projects.models import Expert
 from registry import filings
-from registry.models import AnnualReport, CreditKind, CreditRecord
+from registry.imports import importer_for
+from registry.models import (
+    AnnualReport,
+    CreditKind,
+    CreditRecord,
+    ImportBatch,
+    Notice,
+    NoticeKind,
+    Population,
+)
 from tests.conftest import make_group, make_organization
+from tests.incubator.conftest import (
+    make_mentor,
+    make_output,
+    make_residency,
+    make_session,
+    make_space,
+    make_training,
+)
+from tests.projects.conftest import advance, make_contract, make_project, make_round
+from tests.registry.test_applications_workflow import make_application
+from tests.registry.workbooks import group_row, xlsx
 
 ROLES = ("anonymous", "clerk_qyc", "clerk_xbl", "incubator", "district", "superuser")
 
@@ -39,8 +63,78 @@ ROLES = ("anonymous", "clerk_qyc", "clerk_xbl", "incubator", "district", "superu
 # Roles:  anonymous  clerk_qyc  clerk_xbl  incubator  district  superuser
 # URL name (or route): (fixture object for the path parameters, GET, POST)
 MATRIX = {
-    # The home page sends everybody to the workspace (which asks for a login).
-    "": (None, "302 302 302 302 302 302", "302 302 302 302 302 302"),
+    # Public pages (views marked public, or with no login rule): 200 to everyone; they
+    # only read, so POST is 405.
+    "home": (None, "200 200 200 200 200 200", "405 405 405 405 405 405"),
+    "stats": (None, "200 200 200 200 200 200", "405 405 405 405 405 405"),
+    "projects:list": (None, "200 200 200 200 200 200", "405 405 405 405 405 405"),
+    "notices:list": (None, "200 200 200 200 200 200", "405 405 405 405 405 405"),
+    "notices:feed": (None, "200 200 200 200 200 200", "405 405 405 405 405 405"),
+    "notices:detail": ("notice", "200 200 200 200 200 200", "405 405 405 405 405 405"),
+    "directory:organizations": (None, "200 200 200 200 200 200", "405 405 405 405 405 405"),
+    "directory:organization": (
+        "organization",
+        "200 200 200 200 200 200",
+        "405 405 405 405 405 405",
+    ),
+    "directory:groups": (None, "200 200 200 200 200 200", "405 405 405 405 405 405"),
+    "downloads:index": (None, "200 200 200 200 200 200", "405 405 405 405 405 405"),
+    "downloads:dictionary": (None, "200 200 200 200 200 200", "405 405 405 405 405 405"),
+    "downloads:file": (None, "200 200 200 200 200 200", "405 405 405 405 405 405"),
+    # The public API v1 and its schema: anonymous, read-only.
+    "api-v1:api-root": (None, "200 200 200 200 200 200", "405 405 405 405 405 405"),
+    "api-v1:organization-list": (None, "200 200 200 200 200 200", "405 405 405 405 405 405"),
+    "api-v1:organization-detail": (
+        "organization",
+        "200 200 200 200 200 200",
+        "405 405 405 405 405 405",
+    ),
+    "api-v1:community-group-list": (None, "200 200 200 200 200 200", "405 405 405 405 405 405"),
+    "api-v1:community-group-detail": (
+        "filed",
+        "200 200 200 200 200 200",
+        "405 405 405 405 405 405",
+    ),
+    "api-schema": (None, "200 200 200 200 200 200", "405 405 405 405 405 405"),
+    "api-docs": (None, "200 200 200 200 200 200", "405 405 405 405 405 405"),
+    # District staff only: the annual workbook, registration applications, certificates
+    # and the ledger imports.
+    "annual_workbook": (None, "302 403 403 403 200 200", "405 405 405 405 405 405"),
+    "applications:queue": (None, "302 403 403 403 200 200", "405 405 405 405 405 405"),
+    "applications:detail": (
+        "application",
+        "302 403 403 403 200 200",
+        "405 405 405 405 405 405",
+    ),
+    "applications:step": (
+        "application",
+        "405 405 405 405 405 405",
+        "302 403 403 403 302 302",
+    ),
+    "applications:certificates": (None, "302 403 403 403 200 200", "405 405 405 405 405 405"),
+    "applications:organization_certificate": (
+        "organization",
+        "302 403 403 403 200 200",
+        "405 405 405 405 405 405",
+    ),
+    "applications:group_certificate": (
+        "filed",
+        "302 403 403 403 200 200",
+        "405 405 405 405 405 405",
+    ),
+    # An upload is its uploader's (the clerk of 劝业场's batch): everybody else gets 404.
+    "imports:import": (None, "302 403 403 403 200 200", "302 403 403 403 200 200"),
+    "imports:import_batch": ("batch", "302 403 403 403 404 404", "405 405 405 405 405 405"),
+    "imports:import_commit": ("batch", "405 405 405 405 405 405", "302 403 403 403 404 404"),
+    "imports:import_errors": ("batch", "302 403 403 403 404 404", "405 405 405 405 405 405"),
+    "imports:import_template": (None, "302 403 403 403 200 200", "405 405 405 405 405 405"),
+    "filings:import": (None, "302 200 200 403 200 200", "302 200 200 403 200 200"),
+    "filings:import_batch": ("batch", "302 200 404 403 404 404", "405 405 405 405 405 405"),
+    "filings:import_commit": ("batch", "405 405 405 405 405 405", "302 302 404 403 404 404"),
+    "filings:import_errors": ("batch", "302 200 404 403 404 404", "405 405 405 405 405 405"),
+    "filings:import_template": (None, "302 200 200 403 200 200", "405 405 405 405 405 405"),
+    # The incubator's dashboard: its staff and district staff.
+    "incubator:dashboard": (None, "302 403 403 200 200 200", "405 405 405 405 405 405"),
     "login": (None, "200 200 200 200 200 200", "200 200 200 200 200 200"),
     "logout": (None, "405 405 405 405 405 405", "302 302 302 302 302 302"),
     "set_language": (None, "302 302 302 302 302 302", "302 302 302 302 302 302"),
@@ -124,6 +218,16 @@ ADMIN_PROFILES = {
     },
 }
 
+# Read-only records in the admin (ledger uploads, published notices): nobody adds or
+# changes one.
+ADMIN_PROFILES["read only"] = {
+    **ADMIN_PROFILES["registry"],
+    "add": (_NOBODY, _NOBODY),
+    "change": (_STAFF, _NOBODY),
+}
+# Rows made by a migration, one per kind (deadline rules): staff change them, nobody adds.
+ADMIN_PROFILES["fixed rows"] = {**ADMIN_PROFILES["registry"], "add": (_NOBODY, _NOBODY)}
+
 # One row per model registered in the admin.
 ADMIN_MODELS = {
     "auth.group": "superuser",
@@ -139,6 +243,24 @@ ADMIN_MODELS = {
     "registry.creditrecord": "registry",
     "registry.communitygroup": "registry",
     "registry.clerkprofile": "superuser",
+    "registry.population": "registry",
+    "registry.registrationapplication": "registry",
+    "registry.deadlinerule": "fixed rows",
+    "registry.requireddocument": "registry",
+    "registry.notice": "read only",
+    "registry.importbatch": "read only",
+    "incubator.space": "incubator",
+    "incubator.residency": "incubator",
+    "incubator.mentor": "incubator",
+    "incubator.mentoringsession": "incubator",
+    "incubator.training": "incubator",
+    "incubator.serviceoutput": "incubator",
+    "incubator.plan": "incubator",
+    # Venture projects and service contracts: district staff (the incubator has no part).
+    "projects.round": "registry",
+    "projects.project": "registry",
+    "projects.expert": "registry",
+    "projects.servicecontract": "registry",
 }
 
 
@@ -194,6 +316,13 @@ def fill(route, obj, objects):
         "app_label": "registry",
         "format": "json",
         "url": "no-such-page/",
+        "credit_code": getattr(obj, "credit_code", None),
+        "uscc": getattr(obj, "credit_code", None),
+        "filing_number": getattr(obj, "filing_number", None),
+        # An application's step, a download's resource, an import template's kind.
+        "name": "organizations" if route.startswith("downloads/") else "accept",
+        "fmt": "csv",
+        "kind": "community-groups",
         "content_type_id": ContentType.objects.get_for_model(objects["organization"]).pk,
     }
     if "content_type_id" in route:
@@ -207,7 +336,9 @@ def fill(route, obj, objects):
     url = url.replace("<drf_format_suffix:format>", ".json")
     url = re.sub(r"\(\?P<(\w+)>[^)]*\)", lambda m: value(m[1]), url)
     url = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: value(m[1]), url)
-    url = url.replace("^", "").replace("$", "").replace("\\.", ".").replace("/?", "/")
+    # A format suffix without the optional slash: with it, ``<filing number>.json/`` is
+    # read as a filing number (ledger numbers may hold dots) by the pattern before.
+    url = url.replace("^", "").replace("$", "").replace("\\.", ".").replace("/?", "")
     return "/" + url
 
 
@@ -232,7 +363,7 @@ def objects(users, quanyechang, qyc_community):
     filings.submit(submitted)
     filed = make_group(quanyechang, qyc_community, name="福明社区邻里互助会")
     filings.submit(filed)
-    filings.accept(filed)
+    filed = filings.accept(filed)
     organization = make_organization()
     AnnualReport.objects.create(organization=organization, year=2016)
     CreditRecord.objects.create(
@@ -247,11 +378,57 @@ def objects(users, quanyechang, qyc_community):
     AccessFailureLog.objects.create(**attempt)
     objects = {"draft": draft, "submitted": submitted, "filed": filed}
     objects["organization"] = organization
+    objects.update(other_apps_rows(users, organization, filed))
     objects["user"] = users["district"]
     for model in admin.site._registry:
         objects[model._meta.label_lower] = model._default_manager.order_by("pk").first()
     objects["auth.group"] = Group.objects.order_by("pk").first()
     return objects
+
+
+def other_apps_rows(users, organization, filed):
+    """A row of each model of the registration, notices, imports, incubator and projects
+    apps, and the objects their URLs take."""
+    Population.objects.create(year=2016, street=filed.street, residents=50000)
+    application = make_application()
+    notice = Notice.objects.create(
+        kind=NoticeKind.choices[0][0],
+        published_on=datetime.date(2017, 5, 2),
+        organization=organization,
+        name=organization.name,
+        credit_code=organization.credit_code,
+        title="准予成立登记公告",
+        text="准予成立登记。",
+    )
+    # The clerk of 劝业场's checked upload, with an error (so its error report exists).
+    content = xlsx([group_row(), group_row(name="")])
+    report = importer_for("community-groups", users["clerk_qyc"]).run(content)
+    assert report.errors
+    batch = ImportBatch.objects.create(
+        kind="community-groups",
+        file_name="台账.xlsx",
+        content=content,
+        uploaded_by=users["clerk_qyc"],
+        street=filed.street,
+        report=report.as_dict(),
+    )
+    residency = make_residency(space=make_space())
+    make_session(make_mentor(), [residency])
+    make_training([(residency, 5)])
+    make_output(residency)
+    Plan.objects.create(
+        name="2016—2018年孵化计划",
+        starts_on=datetime.date(2016, 1, 1),
+        ends_on=datetime.date(2018, 12, 31),
+        target_organizations=30,
+        target_trained=300,
+        target_households=1000,
+    )
+    project = make_project(make_round(), organization, streets=[filed.street])
+    project = advance(workflow.start_review(project), "approved")
+    make_contract(organization)
+    Expert.objects.create(name="周教授", employer="高校社会工作系")
+    return {"application": application, "notice": notice, "batch": batch, "project": project}
 
 
 class Rollback(Exception):
