@@ -155,3 +155,39 @@ def test_admin_pages_work_under_the_content_security_policy(
     page.goto(f"{live_server.url}/admin/registry/organization/add/")
     assert page.locator(".datetimeshortcuts").count() > 0
     assert errors == []
+
+
+@pytest.fixture
+def public_data(quanyechang, qyc_community):
+    """A registered organization with a profile and a filed community group."""
+    organization = make_organization(street=quanyechang)
+    group = make_group(quanyechang, qyc_community, name="福明社区书画社")
+    filings.submit(group)
+    filings.accept(group)
+    return {"organization": organization}
+
+
+@pytest.fixture
+def incubator_cookie(live_server, incubator_staff):
+    return session_cookie(Client(), incubator_staff, live_server.url)
+
+
+def test_public_pages_and_incubator_dashboard(live_server, public_data, incubator_cookie, browser):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    code = public_data["organization"].credit_code
+    urls = [
+        "/",
+        "/directory/",
+        f"/directory/{code}/",
+        "/community-groups/",
+        "/projects/",
+        "/notices/",
+        "/stats/",
+        "/downloads/",
+        "/downloads/dictionary/",
+    ]
+    failures = audit_pages(browser, live_server.url, urls, screenshots=SCREENSHOTS)
+    failures |= audit_pages(
+        browser, live_server.url, ["/incubator/"], incubator_cookie, screenshots=SCREENSHOTS
+    )
+    check(failures)
