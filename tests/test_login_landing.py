@@ -10,6 +10,10 @@ from tests.conftest import PASSWORD
 
 LOGIN = "/accounts/login/"
 
+# Declared for every test: those that take their user through ``getfixturevalue`` would
+# otherwise be ordered after the transactional tests, which empty the roles and streets.
+pytestmark = pytest.mark.django_db
+
 
 @pytest.fixture
 def plain_user(db):
