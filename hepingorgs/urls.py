@@ -17,7 +17,7 @@ urlpatterns = [
     path("stats/", site_views.stats, name="stats"),
     path("annual-stats/", site_views.annual_workbook, name="annual_workbook"),
     path("admin/", admin.site.urls),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", site_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("filings/", include("registry.urls")),
     path("projects/", include("projects.urls")),

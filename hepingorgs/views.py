@@ -10,10 +10,12 @@ import tempfile
 from functools import wraps
 
 from django import forms
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse
 from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -37,6 +39,30 @@ HEADLINE = [
     "孵化中心入驻组织",
     "公益创投项目数",
 ]
+
+
+def landing_url(user):
+    """Where a user lands after logging in without ``next=``: their own workspace.
+
+    District staff and street clerks the filings workspace, incubation-centre staff the
+    incubator dashboard (if that app is installed), everyone else the home page.
+    """
+    if access.can_use_filings(user):
+        return reverse("filings:list")
+    if access.can_use_incubator(user):
+        try:
+            return reverse("incubator:dashboard")
+        except NoReverseMatch:
+            pass
+    return reverse("home")
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login page (throttled by django-axes); a safe ``next=`` still wins,
+    otherwise the user lands on the page of their role (``landing_url``)."""
+
+    def get_default_redirect_url(self):
+        return landing_url(self.request.user)
 
 
 def latest_complete_year():

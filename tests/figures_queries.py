@@ -16,3 +16,12 @@ def other_apps_queries(year):
                 module.latest_year()
             module.annual(year)
     return len(queries)
+
+
+def other_apps_charts(year):
+    """How many charts the stats modules of apps other than the registry draw for a year."""
+    return sum(
+        len(module.annual(year).charts)
+        for config, module in figures.stats_modules()
+        if config.label != "registry"
+    )

@@ -10,7 +10,7 @@ import pytest
 from registry import filings
 from registry.models import FilingCategory
 from tests.conftest import make_group, make_organization
-from tests.figures_queries import other_apps_queries
+from tests.figures_queries import other_apps_charts, other_apps_queries
 
 
 @pytest.fixture
@@ -31,7 +31,8 @@ def test_the_figures_of_a_year(client, district):
     assert "<script" not in html
     assert "<dt>登记社会组织总数</dt><dd>2</dd>" in html
     assert "<dt>备案社区社会组织</dt><dd>1</dd>" in html
-    assert html.count("<svg") == 3
+    # The registry's three charts, plus one per chart of the other installed apps.
+    assert html.count("<svg") == 3 + other_apps_charts(2016)
     for title in ("登记社会组织（按类型）", "登记社会组织（按街道）", "备案社区社会组织（按类别）"):
         assert f">{title}</title>" in html, title
         assert f"{title}</h2>" in html, title

@@ -3,7 +3,7 @@ clerks' workspace and the login page, at desktop and phone widths: no serious or
 violation, no browser console error (the Content-Security-Policy blocks nothing the pages
 need). The admin pages load without console errors under the same policy.
 
-Other areas join by listing their URLs (public pages, the incubator dashboard).
+Also every public page and the incubator dashboard (as incubation-centre staff).
 """
 
 import shutil
@@ -23,6 +23,7 @@ from tests.accessibility import (
     watch_errors,
 )
 from tests.conftest import make_group, make_organization
+from tests.incubator.test_dashboard import DAY, build_centre
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = Path(settings.BASE_DIR) / ".var" / "screenshots" / "accessibility"
@@ -155,3 +156,49 @@ def test_admin_pages_work_under_the_content_security_policy(
     page.goto(f"{live_server.url}/admin/registry/organization/add/")
     assert page.locator(".datetimeshortcuts").count() > 0
     assert errors == []
+
+
+@pytest.fixture
+def public_data(quanyechang, qyc_community):
+    """A registered organization with a profile and a filed community group."""
+    organization = make_organization(street=quanyechang)
+    group = make_group(quanyechang, qyc_community, name="福明社区书画社")
+    filings.submit(group)
+    filings.accept(group)
+    return {"organization": organization}
+
+
+@pytest.fixture
+def incubator_cookie(live_server, incubator_staff):
+    return session_cookie(Client(), incubator_staff, live_server.url)
+
+
+@pytest.fixture
+def centre(db):
+    """Residents, spaces, mentoring and training, so every part of the dashboard shows."""
+    return build_centre(extra=2)
+
+
+def test_public_pages_and_incubator_dashboard(live_server, public_data, incubator_cookie, browser):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    code = public_data["organization"].credit_code
+    urls = [
+        "/",
+        "/directory/",
+        f"/directory/{code}/",
+        "/community-groups/",
+        "/projects/",
+        "/notices/",
+        "/stats/",
+        "/downloads/",
+        "/downloads/dictionary/",
+    ]
+    failures = audit_pages(browser, live_server.url, urls, screenshots=SCREENSHOTS)
+    failures |= audit_pages(
+        browser,
+        live_server.url,
+        ["/incubator/", f"/incubator/?day={DAY.isoformat()}"],
+        incubator_cookie,
+        screenshots=SCREENSHOTS,
+    )
+    check(failures)
