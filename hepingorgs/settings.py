@@ -203,6 +203,10 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "OrganizationStatusEnum": "registry.models.OrgStatus",
         "PublicFilingStatusEnum": "registry.directory.PUBLIC_GROUP_STATUS_CHOICES",
+        "OrganizationFieldEnum": "registry.models.Field",
+        "OrganizationGradeEnum": "registry.models.Grade",
+        "ProjectFieldEnum": "projects.models.ProjectField",
+        "ProjectEvaluationGradeEnum": "projects.models.EvaluationGrade",
     },
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],

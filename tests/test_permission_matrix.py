@@ -95,6 +95,12 @@ MATRIX = {
         "200 200 200 200 200 200",
         "405 405 405 405 405 405",
     ),
+    "api-v1:project-list": (None, "200 200 200 200 200 200", "405 405 405 405 405 405"),
+    "api-v1:project-detail": (
+        "project",
+        "200 200 200 200 200 200",
+        "405 405 405 405 405 405",
+    ),
     "api-schema": (None, "200 200 200 200 200 200", "405 405 405 405 405 405"),
     "api-docs": (None, "200 200 200 200 200 200", "405 405 405 405 405 405"),
     # District staff only: the annual workbook, registration applications, certificates
