@@ -48,8 +48,11 @@ def _role_permissions(apps, role):
             codename__in=["view_communitygroup", "add_communitygroup", "change_communitygroup"],
         )
     if role == INCUBATOR_STAFF:
-        return Permission.objects.filter(content_type__app_label="incubator").exclude(
-            codename__startswith="delete_"
+        # As for district staff: history rows are written by triggers and only read.
+        return (
+            Permission.objects.filter(content_type__app_label="incubator")
+            .exclude(codename__startswith="delete_")
+            .exclude(Q(codename__endswith="event") & ~Q(codename__startswith="view_"))
         )
     raise ValueError(role)
 

@@ -23,7 +23,11 @@ def test_roles_exist_with_exact_permissions():
     assert ("registry", "view_organizationevent") in staff
     assert not [c for _app, c in staff if c.startswith("delete_")]
     assert not {("registry", "change_organizationevent"), ("registry", "add_clerkprofile")} & staff
-    assert {app for app, _c in codenames(access.INCUBATOR_STAFF)} <= {"incubator"}
+    incubator = codenames(access.INCUBATOR_STAFF)
+    assert {app for app, _c in incubator} <= {"incubator"}
+    assert ("incubator", "change_residency") in incubator
+    assert ("incubator", "view_residencyevent") in incubator
+    assert not [c for _app, c in incubator if c.endswith("event") and not c.startswith("view_")]
 
 
 @pytest.mark.django_db
