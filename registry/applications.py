@@ -25,11 +25,12 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from registry import creditcode, notices
+from registry.filings import take_next
 from registry.models import (
     OPEN_APPLICATION_STATUSES,
     ApplicationChange,
@@ -190,25 +191,15 @@ def next_credit_code(org_type, area=None, block=None):
     """Issue the next unified social credit code of the district's block.
 
     The serial comes from one statement that inserts or increments the block's counter
-    row, as ``registry.filings.next_filing_number`` does: concurrent approvals queue on
+    row (``registry.filings.take_next``, as filing numbers do): concurrent approvals queue on
     its row lock and never share a serial; a rolled-back approval rolls it back too, so a
     code is never handed out twice. A serial whose organization code is already in the
     register (entered by hand or imported) is skipped, never reused."""
     area = area or settings.DISTRICT_AREA_CODE
     block = creditcode.normalize(block) if block else credit_code_block()
     digits = 8 - len(block)
-    table = CreditCodeSequence._meta.db_table
     while True:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"""
-                INSERT INTO {table} (area_code, block, last) VALUES (%s, %s, 1)
-                ON CONFLICT (area_code, block) DO UPDATE SET last = {table}.last + 1
-                RETURNING last
-                """,
-                [area, block],
-            )
-            serial = cursor.fetchone()[0]
+        serial = take_next(CreditCodeSequence, area_code=area, block=block)
         if serial >= 10**digits:
             raise TransitionError(
                 _("The credit code block %(block)s is used up; configure the next block.")

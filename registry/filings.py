@@ -32,25 +32,34 @@ def format_filing_number(street, year, serial):
     return f"{street.abbreviation}-{year}-{serial:04d}"
 
 
-def next_filing_number(street, year):
-    """Take the next number of ``street`` in ``year``.
+def take_next(sequence_model, **key):
+    """Increment the counter row of ``sequence_model`` that ``key`` names (created at 1)
+    and return its new value.
 
-    One statement that inserts or increments the counter row: concurrent callers queue
-    on its row lock, so no two get the same number; a rolled-back acceptance rolls the
-    counter back with it, so no number is ever handed out twice.
+    One statement that inserts or increments the row: concurrent callers queue on its
+    row lock, so no two get the same value; a rolled-back caller rolls the counter back
+    with it, so no value is ever handed out twice. ``key`` must be the fields of a
+    unique constraint of the model; the counter column is ``last``.
     """
-    table = FilingSequence._meta.db_table
+    quote = connection.ops.quote_name
+    table = quote(sequence_model._meta.db_table)
+    columns = [quote(sequence_model._meta.get_field(name).column) for name in key]
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            INSERT INTO {table} (street_id, year, last) VALUES (%s, %s, 1)
-            ON CONFLICT (street_id, year) DO UPDATE SET last = {table}.last + 1
+            INSERT INTO {table} ({", ".join(columns)}, last)
+            VALUES ({", ".join(["%s"] * len(columns))}, 1)
+            ON CONFLICT ({", ".join(columns)}) DO UPDATE SET last = {table}.last + 1
             RETURNING last
             """,
-            [street.pk, year],
+            [getattr(value, "pk", value) for value in key.values()],
         )
-        serial = cursor.fetchone()[0]
-    return format_filing_number(street, year, serial)
+        return cursor.fetchone()[0]
+
+
+def next_filing_number(street, year):
+    """Take the next number of ``street`` in ``year`` (see ``take_next``)."""
+    return format_filing_number(street, year, take_next(FilingSequence, street=street, year=year))
 
 
 class TransitionError(ValidationError):

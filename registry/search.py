@@ -328,13 +328,18 @@ class EstimatedCountPaginator(Paginator):
         ordering = self.object_list.query.order_by
         first = getattr(self.object_list.query, "search_first", None)
         ranked = first is not None and ordering and ordering[0] == "search_rank"
-        if not ranked or self.count_is_exact:
+        if self.count_is_exact:
             return super().page(number)
+        # Django's page stops at ``count``; an estimate may fall short of the real rows,
+        # so an estimated page always takes its full ``per_page`` slice.
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
-        rows = _ranked_slice(
-            self.object_list, first, bottom, bottom + self.per_page, self.search_cap
-        )
+        if ranked:
+            rows = _ranked_slice(
+                self.object_list, first, bottom, bottom + self.per_page, self.search_cap
+            )
+        else:
+            rows = self.object_list[bottom : bottom + self.per_page]
         return self._get_page(rows, number, self)
 
     @cached_property
