@@ -8,6 +8,7 @@ Chinese text only when shown.
 """
 
 import datetime
+import math
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -18,8 +19,10 @@ TEN_THOUSAND = Decimal(10000)
 # Excel's day 0 in the 1900 date system (it counts 29 February 1900, which never was,
 # so every serial from 61 on is one day ahead; starting from 30 December 1899 absorbs it).
 EXCEL_EPOCH = datetime.date(1899, 12, 30)
-# Serial numbers that can be a date in a ledger: 1900-01-01 .. 2199-12-31.
-EXCEL_SERIALS = (1, 109573)
+# Serial numbers that can be a date in a ledger: 1900-03-01 .. 2199-12-31. Serials below
+# 61 would need a calendar of their own (60 is Excel's 29 February 1900); no ledger of a
+# social organization has a date in January or February 1900.
+EXCEL_SERIALS = (61, 109573)
 EARLIEST_YEAR, LATEST_YEAR = 1900, 2199
 
 # Full-width ASCII (ＡＢＣ１２３) is U+FF01..U+FF5E, 0xFEE0 above the ASCII character.
@@ -121,6 +124,8 @@ def parse_date(value):
 
 
 def _from_serial(number):
+    if not math.isfinite(number):
+        raise ParseError(_("%(value)s is not a date."), value=number)
     if number != int(number):
         number = int(number)  # a date-time serial: the fraction is the time of day
     if not EXCEL_SERIALS[0] <= number <= EXCEL_SERIALS[1]:
@@ -139,6 +144,10 @@ def parse_amount(value, multiplier=Decimal(1)):
     if isinstance(value, int):
         number = Decimal(value)
     elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise ParseError(_("%(value)s is not an amount."), value=value)
+        if abs(value) >= 1e14:
+            raise ParseError(_("%(value)s is too large an amount."), value=clean_text(value))
         number = Decimal(repr(value))
         # A computed cell may carry binary noise (0.30000000000000004): keep the cents.
         if abs(number - number.quantize(CENT, ROUND_HALF_UP)) < Decimal("0.000001"):
@@ -161,12 +170,12 @@ def parse_amount(value, multiplier=Decimal(1)):
         if not number.is_finite():
             raise ParseError(_("%(value)s is not an amount."), value=clean_text(value))
     number *= multiplier
+    if abs(number) >= Decimal(10) ** 14:
+        raise ParseError(_("%(value)s is too large an amount."), value=clean_text(value))
     if number != number.quantize(CENT, ROUND_HALF_UP):
         raise ParseError(
             _("%(value)s has more than two decimal places of a yuan."), value=clean_text(value)
         )
-    if abs(number) >= Decimal(10) ** 14:
-        raise ParseError(_("%(value)s is too large an amount."), value=clean_text(value))
     return number.quantize(CENT)
 
 
@@ -187,7 +196,7 @@ def parse_integer(value):
     text = re.sub(r"(人|名|个|位)$", "", text)
     if not text:
         return None
-    if not re.fullmatch(r"-?\d+(\.0+)?", text) or len(text) > 12:
+    if not re.fullmatch(r"-?\d{1,12}(\.0+)?", text):
         raise ParseError(_("%(value)s is not a whole number."), value=clean_text(value))
     return int(text.split(".")[0])
 
@@ -195,7 +204,7 @@ def parse_integer(value):
 def parse_year(value):
     """A year such as 2016, 2016年 or 2016年度. ``None`` for an empty cell."""
     if isinstance(value, datetime.date):
-        return value.year
+        value = value.year
     text = _text(value) if value is not None else ""
     text = re.sub(r"年度?$", "", text)
     try:
