@@ -1,8 +1,11 @@
 import time
 
 from django.conf import settings
+from django.http import JsonResponse
+from django.shortcuts import render
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
 
 
 class DefaultLanguageMiddleware:
@@ -70,3 +73,60 @@ class SessionRefreshMiddleware:
             if refreshed is None or time.time() - refreshed >= settings.SESSION_REFRESH_SECONDS:
                 mark_session_fresh(session)
         return self.get_response(request)
+
+
+# Longest value one query parameter may carry. The longest real one is a search (at
+# most SEARCH_MAX_LENGTH characters, checked with a message by each filter set) or a
+# credit code; anything far longer is a mistake or an attack on the search.
+MAX_PARAMETER_LENGTH = 1000
+
+
+class BadParametersMiddleware:
+    """Answers 400, before any view sees the request, when its path carries a NUL
+    character, its path or a query parameter is longer than ``MAX_PARAMETER_LENGTH``,
+    or, under ``/api/``, a query parameter carries a NUL character.
+
+    PostgreSQL cannot store or compare text with NUL in it (psycopg refuses it with an
+    error, which would be a 500), and no view has a use for either. An HTML page's
+    parameters are its filter form's fields, which refuse NUL themselves, next to the
+    field (Django's form fields do); the API refuses every parameter alike, as some
+    (``page_size``) would otherwise be ignored. The answer is JSON under ``/api/``
+    (``{"detail": ...}``, as DRF's errors) and a page elsewhere."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        message = self.problem(request)
+        if message is not None:
+            return self.refuse(request, message)
+        return self.get_response(request)
+
+    @staticmethod
+    def problem(request):
+        if "\x00" in request.path:
+            return _("The address contains a NUL character.")
+        if len(request.path) > MAX_PARAMETER_LENGTH:
+            return _("The address is longer than %(limit)d characters.") % {
+                "limit": MAX_PARAMETER_LENGTH
+            }
+        api = request.path.startswith("/api/")
+        for key, values in request.GET.lists():
+            if api and ("\x00" in key or any("\x00" in value for value in values)):
+                return _("The parameter %(name)s contains a NUL character.") % {
+                    "name": key.replace("\x00", "\\0")[:50]
+                }
+            if any(len(value) > MAX_PARAMETER_LENGTH for value in values):
+                return _("The parameter %(name)s is longer than %(limit)d characters.") % {
+                    "name": key[:50],
+                    "limit": MAX_PARAMETER_LENGTH,
+                }
+        return None
+
+    @staticmethod
+    def refuse(request, message):
+        if request.path.startswith("/api/"):
+            return JsonResponse(
+                {"detail": message}, status=400, json_dumps_params={"ensure_ascii": False}
+            )
+        return render(request, "400.html", {"message": message}, status=400)

@@ -17,15 +17,18 @@ of each app, the read-only API at ``/api/v1/`` and the bulk downloads.
   each registered one as CSV and JSON through its own serializer.
 """
 
+import datetime
 import math
 from functools import wraps
 
 import django_filters
+from django import forms
 from django.conf import settings
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_safe
+from django_filters.fields import IsoDateTimeField
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import (
@@ -130,6 +133,17 @@ class CappedPagination(pagination.PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
 
+    def paginate_queryset(self, queryset, request, view=None):
+        # DRF answers 404 to any page it cannot show; a page that is not a number at
+        # all is a refused parameter (400), as the other filters' are.
+        number = request.query_params.get(self.page_query_param, "")
+        numeric = number.isascii() and number.isdigit()
+        if number and not (numeric or number in self.last_page_strings):
+            raise exceptions.ValidationError(
+                {self.page_query_param: [_("Enter a page number: a whole number from 1.")]}
+            )
+        return super().paginate_queryset(queryset, request, view)
+
     def get_paginated_response(self, data):
         paginator = self.page.paginator
         return Response(
@@ -206,6 +220,24 @@ YES_NO = [
 SEARCH_RANK = "search_rank"
 
 
+class UtcDateTimeField(IsoDateTimeField):
+    """An ISO 8601 time given in any zone, handed on in UTC: PostgreSQL refuses zone
+    offsets beyond ±15:59 in a literal, which ISO 8601 allows up to ±23:59."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is None:
+            return None
+        try:
+            return value.astimezone(datetime.UTC)
+        except OverflowError as exc:  # e.g. 0001-01-01T00:00+01:00 is before year 1 in UTC
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from exc
+
+
+class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UtcDateTimeField
+
+
 class PublicFilterSet(django_filters.FilterSet):
     """Base of each public resource's filter set: ``updated_since`` (every resource has
     an ``updated_at`` the database moves) and ordering. Subclasses declare ``q`` and a
@@ -215,7 +247,7 @@ class PublicFilterSet(django_filters.FilterSet):
 
     SORTS = {}
 
-    updated_since = django_filters.IsoDateTimeFilter(
+    updated_since = UtcIsoDateTimeFilter(
         field_name="updated_at",
         lookup_expr="gte",
         label=gettext_lazy("updated since"),

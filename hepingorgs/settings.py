@@ -90,6 +90,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "hepingorgs.middleware.BadParametersMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "hepingorgs.history.HistoryMiddleware",
@@ -208,6 +209,10 @@ SPECTACULAR_SETTINGS = {
         "ProjectFieldEnum": "projects.models.ProjectField",
         "ProjectEvaluationGradeEnum": "projects.models.EvaluationGrade",
     },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "hepingorgs.api.document_error_responses",
+    ],
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
     # Swagger UI from our own static files (drf-spectacular-sidecar): no CDN. (Redoc is

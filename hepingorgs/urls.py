@@ -32,3 +32,5 @@ urlpatterns = [
     path("imports/", include(staff_import_urls)),
     path("healthz", healthz, name="healthz"),
 ]
+
+handler404 = site_views.page_not_found

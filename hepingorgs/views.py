@@ -13,13 +13,14 @@ from django import forms
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse
+from django.http import FileResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
+from django.views.defaults import page_not_found as django_page_not_found
 
 from hepingorgs import access, annual, figures
 from hepingorgs.svg import bar_chart, format_value
@@ -204,3 +205,15 @@ def annual_workbook(request):
         filename=annual.filename(year),
         content_type=XLSX_CONTENT_TYPE,
     )
+
+
+def page_not_found(request, exception):
+    """The 404 answer: JSON (``{"detail": ...}``, as DRF's) for an address under
+    ``/api/`` that matches no route, the site's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"detail": _("There is no such resource.")},
+            status=404,
+            json_dumps_params={"ensure_ascii": False},
+        )
+    return django_page_not_found(request, exception)

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from hepingorgs.opendata import SEARCH_RANK, PublicFilterSet
 from projects.models import Project, ProjectField, Round
 from registry.models import Organization, Street
-from registry.search import normalize, search_organizations
+from registry.search import SEARCH_MAX_LENGTH, normalize, search_organizations
 
 
 class ProjectFilter(PublicFilterSet):
@@ -19,7 +19,10 @@ class ProjectFilter(PublicFilterSet):
     }
 
     q = django_filters.CharFilter(
-        label=_("search"), method="filter_q", help_text=_("Title or applicant")
+        max_length=SEARCH_MAX_LENGTH,
+        label=_("search"),
+        method="filter_q",
+        help_text=_("Title or applicant"),
     )
     round = django_filters.ModelChoiceFilter(
         label=_("round"),

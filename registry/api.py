@@ -120,7 +120,7 @@ class OrganizationSerializer(serializers.ModelSerializer):
         label=_("evaluation grade"), help_text=_("5A to 1A while in force; empty otherwise.")
     )
     evaluation_grade_expires_on = serializers.DateField(
-        source="grade_expires_on", label=_("grade expires on")
+        source="grade_expires_on", allow_null=True, label=_("grade expires on")
     )
     credit_status = serializers.SerializerMethodField(
         label=_("credit status"),

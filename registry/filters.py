@@ -24,12 +24,15 @@ from registry.models import (
     ServiceTarget,
     Street,
 )
-from registry.search import search_groups, search_organizations
+from registry.search import SEARCH_MAX_LENGTH, search_groups, search_organizations
 
 
 class CommunityGroupFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
-        label=_("search"), method="filter_q", help_text=_("Name, pinyin, filing number or leader")
+        max_length=SEARCH_MAX_LENGTH,
+        label=_("search"),
+        method="filter_q",
+        help_text=_("Name, pinyin, filing number or leader"),
     )
     street = django_filters.ModelChoiceFilter(
         label=_("street"), queryset=Street.objects.all(), empty_label=_("all streets")
@@ -89,6 +92,7 @@ class OrganizationFilter(PublicFilterSet):
     }
 
     q = django_filters.CharFilter(
+        max_length=SEARCH_MAX_LENGTH,
         label=_("search"),
         method="filter_q",
         help_text=_("Name, pinyin, initials or credit code (full or its last characters)"),
@@ -201,7 +205,10 @@ class PublicCommunityGroupFilter(PublicFilterSet):
     }
 
     q = django_filters.CharFilter(
-        label=_("search"), method="filter_q", help_text=_("Name, pinyin or filing number")
+        max_length=SEARCH_MAX_LENGTH,
+        label=_("search"),
+        method="filter_q",
+        help_text=_("Name, pinyin or filing number"),
     )
     street = django_filters.ModelChoiceFilter(
         label=_("street"),

@@ -62,6 +62,8 @@ CODE_SUFFIX_MIN = 4
 TRIGRAM_MIN = 3
 COUNT_CAP = 10000
 SEARCH_COUNT_CAP = 2000
+# Longest search a form or the API accepts (a name is at most 100 characters).
+SEARCH_MAX_LENGTH = 100
 
 
 class Ngrams(Func):
