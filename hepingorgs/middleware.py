@@ -82,16 +82,14 @@ MAX_PARAMETER_LENGTH = 1000
 
 
 class BadParametersMiddleware:
-    """Answers 400, before any view sees the request, when its path carries a NUL
-    character, its path or a query parameter is longer than ``MAX_PARAMETER_LENGTH``,
-    or, under ``/api/``, a query parameter carries a NUL character.
+    """Answers 400, before any view sees the request, when its path or a query
+    parameter carries a NUL character or is longer than ``MAX_PARAMETER_LENGTH``.
 
     PostgreSQL cannot store or compare text with NUL in it (psycopg refuses it with an
-    error, which would be a 500), and no view has a use for either. An HTML page's
-    parameters are its filter form's fields, which refuse NUL themselves, next to the
-    field (Django's form fields do); the API refuses every parameter alike, as some
-    (``page_size``) would otherwise be ignored. The answer is JSON under ``/api/``
-    (``{"detail": ...}``, as DRF's errors) and a page elsewhere."""
+    error, which would be a 500: the admin's search box did), nobody can type one into a
+    browser, and no view has a use for either. Form fields sent by POST refuse NUL
+    themselves, next to the field (Django's form fields do). The answer is JSON under
+    ``/api/`` (``{"detail": ...}``, as DRF's errors) and a page elsewhere."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -110,9 +108,8 @@ class BadParametersMiddleware:
             return _("The address is longer than %(limit)d characters.") % {
                 "limit": MAX_PARAMETER_LENGTH
             }
-        api = request.path.startswith("/api/")
         for key, values in request.GET.lists():
-            if api and ("\x00" in key or any("\x00" in value for value in values)):
+            if "\x00" in key or any("\x00" in value for value in values):
                 return _("The parameter %(name)s contains a NUL character.") % {
                     "name": key.replace("\x00", "\\0")[:50]
                 }

@@ -115,7 +115,6 @@ def test_street_and_round_filters(client, listed, quanyechang, xiaobailou, round
         ({"year": "abc"}, 400),
         ({"sort": "nonsense"}, 400),
         ({"updated_since": "yesterday"}, 400),
-        ({"q": "\x00"}, 400),
         ({"page": "-1"}, 200),
         ({"q": "养" * 101}, 400),  # longer than any name: the form says so
     ],
