@@ -6,7 +6,9 @@ import logging
 
 from axes.backends import AxesStandaloneBackend
 from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.core.exceptions import ValidationError
 from django.dispatch import receiver
+from django.utils.translation import gettext as _
 
 from hepingorgs.clientip import client_ip
 from hepingorgs.middleware import mark_session_fresh
@@ -49,3 +51,25 @@ class LoginThrottleBackend(AxesStandaloneBackend):
         if request is None:
             return None
         return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+class MaximumLengthValidator:
+    """Refuses a password longer than ``max_length`` characters (default 128), with a
+    message, so that a form never hashes a page of text (each attempt costs the
+    server hundreds of thousands of hash rounds over it)."""
+
+    def __init__(self, max_length=128):
+        self.max_length = max_length
+
+    def validate(self, password, user=None):
+        if len(password) > self.max_length:
+            raise ValidationError(
+                _("This password is longer than %(max_length)d characters."),
+                code="password_too_long",
+                params={"max_length": self.max_length},
+            )
+
+    def get_help_text(self):
+        return _("Your password can’t be longer than %(max_length)d characters.") % {
+            "max_length": self.max_length
+        }

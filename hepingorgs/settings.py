@@ -127,6 +127,7 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "hepingorgs.security.MaximumLengthValidator"},
 ]
 
 LANGUAGE_CODE = "zh-hans"

@@ -110,6 +110,7 @@ class YearForm(forms.Form):
     year = forms.IntegerField(
         label=gettext_lazy("Year"),
         min_value=FIRST_YEAR,
+        max_value=2199,
         error_messages={
             "invalid": gettext_lazy("Year: enter a year such as 2016."),
             "min_value": gettext_lazy("Year: the register begins in %(limit_value)s."),

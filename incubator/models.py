@@ -24,6 +24,7 @@ from django.db.models import F, Func, Q, Value
 from django.db.models.functions import Cast, Coalesce
 from django.utils.translation import gettext_lazy as _
 
+from hepingorgs.limits import TEXT_MAX_LENGTH
 from registry.models import CommunityGroup, Organization, track_history
 
 MAX_SESSION_HOURS = 12
@@ -143,7 +144,7 @@ class Residency(models.Model):
         _("outcome"), max_length=12, choices=Outcome.choices, default=Outcome.ONGOING
     )
     outcome_on = models.DateField(_("outcome date"), null=True, blank=True)
-    outcome_note = models.TextField(_("outcome note"), blank=True)
+    outcome_note = models.TextField(_("outcome note"), blank=True, max_length=TEXT_MAX_LENGTH)
     space = models.ForeignKey(
         Space,
         on_delete=models.PROTECT,
@@ -153,7 +154,7 @@ class Residency(models.Model):
         verbose_name=_("space"),
         help_text=_("In-shell residencies only."),
     )
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes"), blank=True, max_length=TEXT_MAX_LENGTH)
 
     class Meta:
         ordering = ["-intake_year", "batch", "started_on", "id"]
@@ -342,7 +343,7 @@ class MentoringSession(models.Model):
         validators=[MinValueValidator(Decimal("0.1")), MaxValueValidator(MAX_SESSION_HOURS)],
         help_text=_("More than 0, at most 12."),
     )
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes"), blank=True, max_length=TEXT_MAX_LENGTH)
 
     class Meta:
         ordering = ["-date", "id"]
@@ -484,7 +485,7 @@ class ServiceOutput(models.Model):
     households = models.PositiveIntegerField(
         _("households benefiting"), default=0, help_text=_("Counts towards the 百千万 plan.")
     )
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(_("note"), blank=True, max_length=TEXT_MAX_LENGTH)
 
     class Meta:
         ordering = ["-period_end", "id"]

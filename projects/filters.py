@@ -29,7 +29,9 @@ class ProjectFilter(PublicFilterSet):
         queryset=Round.objects.order_by("-year", "name"),
         empty_label=_("all rounds"),
     )
-    year = django_filters.NumberFilter(label=_("year"), field_name="round__year")
+    year = django_filters.NumberFilter(
+        label=_("year"), field_name="round__year", min_value=1990, max_value=2199
+    )
     field = django_filters.ChoiceFilter(
         label=_("service field"), choices=ProjectField.choices, empty_label=_("all fields")
     )

@@ -7,6 +7,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hepingorgs.limits import INTEGER_MAX, TEXT_MAX_LENGTH
 from projects import workflow
 from projects.models import (
     WORKFLOW_FIELDS,
@@ -98,7 +99,9 @@ class DateForm(TransitionForm):
 
 
 class ReasonForm(TransitionForm):
-    reason = forms.CharField(label=_("reason"), widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(
+        label=_("reason"), max_length=TEXT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3})
+    )
     on = _date_field(_("date"))
 
 
@@ -124,9 +127,14 @@ class EvaluationForm(TransitionForm):
     )
     grade = forms.ChoiceField(label=_("grade"), choices=EvaluationGrade.choices)
     evaluator = forms.CharField(label=_("evaluator"), max_length=200)
-    served = forms.IntegerField(label=_("beneficiaries actually served"), min_value=0)
+    served = forms.IntegerField(
+        label=_("beneficiaries actually served"), min_value=0, max_value=INTEGER_MAX
+    )
     summary = forms.CharField(
-        label=_("summary"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("summary"),
+        required=False,
+        max_length=TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 

@@ -24,6 +24,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from hepingorgs.limits import TEXT_MAX_LENGTH
 from registry.models import MONEY, CommunityGroup, Organization, Street, track_history
 
 MAX_CRITERION_SCORE = 20  # five criteria, 100 points in all
@@ -83,7 +84,7 @@ class Round(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=RoundStatus.choices, default=RoundStatus.OPEN
     )
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(_("note"), blank=True, max_length=TEXT_MAX_LENGTH)
 
     class Meta:
         ordering = ["-year", "name"]
@@ -232,7 +233,7 @@ class Project(models.Model):
         related_name="venture_projects",
         verbose_name=_("communities served"),
     )
-    summary = models.TextField(_("summary"), blank=True)
+    summary = models.TextField(_("summary"), blank=True, max_length=TEXT_MAX_LENGTH)
     planned_start = models.DateField(_("planned start"))
     planned_end = models.DateField(_("planned end"))
     requested = models.DecimalField(
@@ -462,7 +463,7 @@ class Review(models.Model):
     capacity = _score(_("capacity"))
     budget = _score(_("budget"))
     sustainability = _score(_("sustainability"))
-    comments = models.TextField(_("comments"), blank=True)
+    comments = models.TextField(_("comments"), blank=True, max_length=TEXT_MAX_LENGTH)
 
     class Meta:
         ordering = ["project", "expert__name"]
@@ -597,7 +598,7 @@ class Evaluation(models.Model):
     evaluator = models.CharField(
         _("evaluator"), max_length=200, help_text=_("The evaluating body or team.")
     )
-    summary = models.TextField(_("summary"), blank=True)
+    summary = models.TextField(_("summary"), blank=True, max_length=TEXT_MAX_LENGTH)
     beneficiaries_served = models.PositiveIntegerField(_("beneficiaries actually served"))
 
     class Meta:

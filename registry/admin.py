@@ -27,6 +27,7 @@ from hepingorgs.admin import (
     SuperuserDeleteOnlyMixin,
     TrackedHistoryMixin,
 )
+from hepingorgs.limits import TEXT_MAX_LENGTH
 from registry import applications, creditcode, filings
 from registry.forms import (
     CommunityGroupForm,
@@ -402,7 +403,9 @@ class CommunityGroupAdminForm(WorkflowConstraintsMixin, forms.ModelForm):
 class FilingReasonForm(forms.Form):
     """The reason (and date) an admin action asks for before returning or cancelling."""
 
-    reason = forms.CharField(label=_("reason"), widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(
+        label=_("reason"), max_length=TEXT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3})
+    )
     cancelled_on = forms.DateField(
         label=_("cancelled on"),
         required=False,
@@ -652,7 +655,9 @@ class StepForm(forms.Form):
     on = forms.DateField(
         label=_("date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
-    text = forms.CharField(label=_("reason"), widget=forms.Textarea(attrs={"rows": 3}))
+    text = forms.CharField(
+        label=_("reason"), max_length=TEXT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 APPLICATION_WORKFLOW_FIELDS = (

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from hepingorgs import access
+from hepingorgs.limits import INTEGER_MAX, TEXT_MAX_LENGTH
 from registry.models import (
     WORKFLOW_FIELDS,
     CommunityGroup,
@@ -91,7 +92,9 @@ class CommunityGroupForm(WorkflowConstraintsMixin, forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = forms.IntegerField(
+        widget=forms.HiddenInput, required=False, min_value=0, max_value=INTEGER_MAX
+    )
     confirm_similar = forms.BooleanField(
         label=gettext_lazy("I have checked: this is a different group from the similar names"),
         required=False,
@@ -193,7 +196,9 @@ class CommunityGroupForm(WorkflowConstraintsMixin, forms.ModelForm):
 
 class ReturnForm(forms.Form):
     reason = forms.CharField(
-        label=gettext_lazy("reason for return"), widget=forms.Textarea(attrs={"rows": 3})
+        label=gettext_lazy("reason for return"),
+        max_length=TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 
@@ -202,7 +207,9 @@ class CancelForm(forms.Form):
         label=gettext_lazy("cancelled on"), widget=forms.DateInput(attrs={"type": "date"})
     )
     reason = forms.CharField(
-        label=gettext_lazy("reason for cancellation"), widget=forms.Textarea(attrs={"rows": 3})
+        label=gettext_lazy("reason for cancellation"),
+        max_length=TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
     def clean_cancelled_on(self):

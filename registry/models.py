@@ -16,6 +16,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Now, Reverse, Substr
 from django.utils.translation import gettext_lazy as _
 
+from hepingorgs.limits import TEXT_MAX_LENGTH
 from registry import creditcode
 from registry.pinyin import pinyin_keys
 from registry.search import Ngrams
@@ -316,7 +317,7 @@ class Organization(PinyinMixin):
     contact_phone = models.CharField(
         _("contact phone"), max_length=30, blank=True, help_text=_("Private: never published.")
     )
-    business_scope = models.TextField(_("business scope"), blank=True)
+    business_scope = models.TextField(_("business scope"), blank=True, max_length=TEXT_MAX_LENGTH)
     registered_on = models.DateField(_("registration date"))
     status = models.CharField(
         _("status"), max_length=12, choices=OrgStatus.choices, default=OrgStatus.ACTIVE
@@ -327,7 +328,9 @@ class Organization(PinyinMixin):
         blank=True,
         help_text=_("Date of deregistration or revocation."),
     )
-    status_reason = models.TextField(_("reason for the status change"), blank=True)
+    status_reason = models.TextField(
+        _("reason for the status change"), blank=True, max_length=TEXT_MAX_LENGTH
+    )
     grade = models.CharField(_("evaluation grade"), max_length=2, choices=Grade.choices, blank=True)
     grade_awarded_on = models.DateField(_("grade awarded on"), null=True, blank=True)
     grade_expires_on = models.DateField(
@@ -561,11 +564,11 @@ class CreditRecord(models.Model):
         verbose_name=_("organization"),
     )
     kind = models.CharField(_("kind"), max_length=10, choices=CreditKind.choices)
-    reason = models.TextField(_("reason"))
+    reason = models.TextField(_("reason"), max_length=TEXT_MAX_LENGTH)
     decided_on = models.DateField(_("decision date"))
     authority = models.CharField(_("deciding authority"), max_length=100, default=default_authority)
     removed_on = models.DateField(_("removal date"), null=True, blank=True)
-    removal_reason = models.TextField(_("removal reason"), blank=True)
+    removal_reason = models.TextField(_("removal reason"), blank=True, max_length=TEXT_MAX_LENGTH)
 
     class Meta:
         ordering = ["-decided_on"]
@@ -1066,7 +1069,7 @@ class RegistrationApplication(models.Model):
     )
     domicile = models.CharField(_("domicile"), max_length=200, blank=True)
     legal_representative = models.CharField(_("legal representative"), max_length=50, blank=True)
-    business_scope = models.TextField(_("business scope"), blank=True)
+    business_scope = models.TextField(_("business scope"), blank=True, max_length=TEXT_MAX_LENGTH)
     registered_funds = models.DecimalField(
         _("registered funds (yuan)"),
         **MONEY,
@@ -1096,6 +1099,7 @@ class RegistrationApplication(models.Model):
         _("reason for deregistration"),
         blank=True,
         help_text=_("Published in the deregistration notice."),
+        max_length=TEXT_MAX_LENGTH,
     )
     received_on = models.DateField(_("received on"))
     # Workflow fields, set only by registry.applications.
@@ -1215,9 +1219,12 @@ class ApplicationChange(models.Model):
     )
     item = models.CharField(_("registered item"), max_length=24, choices=ChangeItem.choices)
     old_value = models.TextField(
-        _("old value"), blank=True, help_text=_("Filled in from the register when left empty.")
+        _("old value"),
+        blank=True,
+        max_length=TEXT_MAX_LENGTH,
+        help_text=_("Filled in from the register when left empty."),
     )
-    new_value = models.TextField(_("new value"))
+    new_value = models.TextField(_("new value"), max_length=TEXT_MAX_LENGTH)
 
     class Meta:
         ordering = ["application", "pk"]
@@ -1327,7 +1334,8 @@ class Notice(models.Model):
     name = models.CharField(_("name"), max_length=200)
     credit_code = models.CharField(_("unified social credit code"), max_length=18)
     title = models.CharField(_("title"), max_length=300)
-    text = models.TextField(_("text"))
+    # Composed from the application (business scope included), so room for several texts.
+    text = models.TextField(_("text"), max_length=4 * TEXT_MAX_LENGTH)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

@@ -28,6 +28,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from hepingorgs import access
 from hepingorgs.history import history_for
+from hepingorgs.limits import TEXT_MAX_LENGTH
 from registry import applications
 from registry.models import (
     OPEN_APPLICATION_STATUSES,
@@ -105,7 +106,10 @@ class StepForm(forms.Form):
 
     on = forms.DateField(label=gettext_lazy("date"), widget=forms.DateInput(attrs={"type": "date"}))
     text = forms.CharField(
-        label=gettext_lazy("reason"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=gettext_lazy("reason"),
+        required=False,
+        max_length=TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     confirm = forms.BooleanField(
         label=gettext_lazy("I have checked the application against the register."),

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_safe
 
 from registry import creditcode
 from registry.models import Notice, NoticeKind
-from registry.search import normalize
+from registry.search import SEARCH_MAX_LENGTH, normalize
 
 PAGE_SIZE = 20
 FEED_SIZE = 50
@@ -32,6 +32,7 @@ class NoticeFilter(forms.Form):
     q = forms.CharField(
         label=gettext_lazy("Search"),
         required=False,
+        max_length=SEARCH_MAX_LENGTH,
         help_text=gettext_lazy("Name, credit code or any word of the notice."),
     )
     kind = forms.ChoiceField(
@@ -39,7 +40,9 @@ class NoticeFilter(forms.Form):
         required=False,
         choices=[("", gettext_lazy("all kinds")), *NoticeKind.choices],
     )
-    year = forms.IntegerField(label=gettext_lazy("year"), required=False, min_value=1990)
+    year = forms.IntegerField(
+        label=gettext_lazy("year"), required=False, min_value=1990, max_value=2199
+    )
 
 
 def search_notices(queryset, text):
