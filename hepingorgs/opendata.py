@@ -32,6 +32,7 @@ from rest_framework import (
     exceptions,
     pagination,
     permissions,
+    renderers,
     serializers,
     throttling,
     viewsets,
@@ -181,6 +182,10 @@ class PublicReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = (permissions.AllowAny,)
     throttle_classes = (PublicThrottle,)
     pagination_class = CappedPagination
+    # JSON to browsers too: DRF's browsable page uses inline styles, which the
+    # Content-Security-Policy blocks (console errors, an unstyled page). People explore
+    # the API through Swagger UI at /api/docs/, served from our own static files.
+    renderer_classes = (renderers.JSONRenderer,)
 
     def throttled(self, request, wait):
         raise TooManyRequests(wait)
