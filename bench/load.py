@@ -5,7 +5,8 @@ groups through the workspace and district staff accept them from the review queu
 every filing is checked (none lost, none duplicated, every accepted one public).
 
     SECRET_KEY=x .venv/bin/python bench/load.py [--users 50] [--duration 60]
-        [--think 0.5-1.5] [--workers 3] [--database hepingorgs_bench_load] [--reset]
+        [--think 0.5-1.5] [--baseline 15] [--workers 3] [--database hepingorgs_bench_load]
+        [--reset]
 
 What the script does:
 
@@ -41,6 +42,11 @@ What the script does:
   over the measured window, and the load average before and after. ``--think 0``
   removes the think time (every user requests again as soon as it has an answer): the
   server's saturation throughput, not a latency goal.
+- **Baseline.** Just before the load, the same reader mix from one client with no think
+  time for ``--baseline`` seconds: what each request costs when it never waits behind
+  another, on the machine as it is at that moment. The report gives each group's p95
+  over the baseline's p95 (the cost of the concurrency) and gunicorn's CPU milliseconds
+  per request in both phases (the cost of a request, whatever else the machine runs).
 - **Timing.** From sending the request to reading the whole answer, per request;
   percentiles by nearest rank. Redirects are followed as requests of their own (the
   clerk's and staff's POSTs answer 303/302 and the browser loads the next page). Only
@@ -197,36 +203,33 @@ def _descendants(root, table):
 
 
 def cpu_snapshot(server):
-    """CPU seconds so far of: this process, the server (make serve's process group), the
-    database cluster (postmaster and its backends) and the whole machine."""
-    hz = os.sysconf("SC_CLK_TCK")
+    """CPU ticks so far of: this process, each process of the server (make serve's
+    process group), each of the database cluster (postmaster and its backends) and the
+    whole machine."""
     table = _processes()
-    server_pids = {pid for pid, (_ppid, pgid) in table.items() if pgid == server.pid}
     postmaster = int((devdb.data_dir(BASE_DIR) / "data" / "postmaster.pid").read_text().split()[0])
-    db_pids = {postmaster} | _descendants(postmaster, table)
     machine = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
-    busy = sum(int(v) for v in machine) - int(machine[3]) - int(machine[4])
     return {
         "client": time.process_time(),
-        "server": sum(_ticks(pid) for pid in server_pids) / hz,
-        "database": sum(_ticks(pid) for pid in db_pids) / hz,
-        "machine": busy / hz,
-        "server_pids": server_pids,
-        "db_pids": db_pids,
+        "server": {pid: _ticks(pid) for pid, (_pp, pgid) in table.items() if pgid == server.pid},
+        "database": {pid: _ticks(pid) for pid in {postmaster} | _descendants(postmaster, table)},
+        "machine": sum(int(v) for v in machine) - int(machine[3]) - int(machine[4]),
     }
 
 
 def cpu_delta(before, after):
-    # Processes that ended in between take their ticks with them; workers and backends
-    # here live through the run, so their own ticks are re-read for the same pids.
+    """CPU seconds spent between two snapshots. A process that ended in between (none of
+    the server's or the database's should) is left out; one that started counts whole."""
     hz = os.sysconf("SC_CLK_TCK")
-    server = sum(_ticks(pid) for pid in before["server_pids"] | after["server_pids"]) / hz
-    database = sum(_ticks(pid) for pid in before["db_pids"] | after["db_pids"]) / hz
+
+    def spent(kind):
+        return sum(ticks - before[kind].get(pid, 0) for pid, ticks in after[kind].items()) / hz
+
     return {
         "client": after["client"] - before["client"],
-        "server": server - before["server"],
-        "database": database - before["database"],
-        "machine": after["machine"] - before["machine"],
+        "server": spent("server"),
+        "database": spent("database"),
+        "machine": (after["machine"] - before["machine"]) / hz,
     }
 
 
@@ -609,31 +612,44 @@ def percentile(values, q):
     return values[max(0, math.ceil(q * len(values)) - 1)]
 
 
-def report(recorder, duration):
+READERS = ("directory", "profile", "search", "api")
+ORDER = (*READERS, "clerk", "staff")
+
+
+def figures(recorder):
+    """{row label: (requests, errors, sorted milliseconds)} per endpoint group, for the
+    readers together and for everything."""
+    groups = [g for g in ORDER if g in recorder.samples]
+    groups += sorted(set(recorder.samples) - set(ORDER))
+    rows = {g: (recorder.samples[g], recorder.errors[g]) for g in groups}
+    rows["public (readers)"] = (
+        [ms for g in READERS for ms in recorder.samples[g]],
+        sum(recorder.errors[g] for g in READERS),
+    )
+    rows["all"] = (
+        [ms for g in recorder.samples for ms in recorder.samples[g]],
+        sum(recorder.errors.values()),
+    )
+    return {label: (len(v), e, sorted(v)) for label, (v, e) in rows.items() if v}
+
+
+def report(loaded, duration, baseline):
     lines = [
-        f"{'endpoint group':16} {'requests':>9} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8} "
-        f"{'p99 ms':>8} {'max ms':>8} {'errors':>7}"
+        f"{'endpoint group':16} {'requests':>8} {'req/s':>6} {'p50 ms':>7} {'p95 ms':>7} "
+        f"{'p99 ms':>7} {'max ms':>7} {'errors':>6} {'base p50':>8} {'base p95':>8} "
+        f"{'p95/base':>8}"
     ]
-    order = ["directory", "profile", "search", "api", "clerk", "staff"]
-    groups = [g for g in order if g in recorder.samples]
-    groups += sorted(set(recorder.samples) - set(order))
-    readers = [ms for g in ("directory", "profile", "search", "api") for ms in recorder.samples[g]]
-    everything = [ms for g in recorder.samples for ms in recorder.samples[g]]
-    rows = [(g, recorder.samples[g], recorder.errors[g]) for g in groups]
-    rows.append(("public (readers)", readers, sum(recorder.errors[g] for g in order[:4])))
-    rows.append(("all", everything, sum(recorder.errors.values())))
-    summary = {}
-    for label, values, errors in rows:
-        values = sorted(values)
-        if not values:
-            continue
+    for label, (count, errors, values) in loaded.items():
         p50, p95, p99 = (percentile(values, q) for q in (0.50, 0.95, 0.99))
-        summary[label] = (len(values), p95, errors)
+        base = ""
+        if label in baseline:
+            b50, b95 = (percentile(baseline[label][2], q) for q in (0.50, 0.95))
+            base = f" {b50:8.1f} {b95:8.1f} {p95 / b95:8.1f}"
         lines.append(
-            f"{label:16} {len(values):9d} {len(values) / duration:7.1f} {p50:8.1f} "
-            f"{p95:8.1f} {p99:8.1f} {values[-1]:8.1f} {errors:7d}"
+            f"{label:16} {count:8d} {count / duration:6.1f} {p50:7.1f} {p95:7.1f} "
+            f"{p99:7.1f} {values[-1]:7.1f} {errors:6d}{base}"
         )
-    return "\n".join(lines), summary
+    return "\n".join(lines)
 
 
 def parse_think(text):
@@ -647,6 +663,9 @@ def main():
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--duration", type=float, default=60, help="measured seconds")
     parser.add_argument("--warmup", type=float, default=5, help="seconds before measuring")
+    parser.add_argument(
+        "--baseline", type=float, default=15, help="seconds of the one-client baseline"
+    )
     parser.add_argument(
         "--think", default="0.5-1.5", help="seconds between a user's requests (low-high)"
     )
@@ -682,6 +701,24 @@ def main():
         stop_server(server)
 
 
+def measure_baseline(args, port, catalogue, server):
+    """The same reader mix from one client with no think time and nothing else running:
+    what each request costs when it never waits for another, on the machine as it is
+    now. Returns its figures and the gunicorn CPU seconds per request."""
+    recorder = Recorder()
+    client = Client(port, "10.8.0.1", recorder)
+    rng = random.Random("baseline")
+    start = time.monotonic()
+    recorder.window = (start, start + args.baseline)
+    before = cpu_snapshot(server)
+    while time.monotonic() < recorder.window[1]:
+        group, path = reader_task(rng, catalogue)
+        client.request(group, "GET", path)
+    cpu = cpu_delta(before, cpu_snapshot(server))
+    result = figures(recorder)
+    return result, cpu["server"] / max(1, result["all"][0])
+
+
 def run(args, think_range, port, url, server):
     recorder = Recorder()
     catalogue = Catalogue(Client(port, "10.9.0.1", recorder))
@@ -690,6 +727,8 @@ def run(args, think_range, port, url, server):
     warm_until = time.monotonic() + args.warmup
     while time.monotonic() < warm_until:
         warm.request("warm-up", "GET", reader_task(rng, catalogue)[1])
+    baseline, baseline_cpu = measure_baseline(args, port, catalogue, server)
+
     tag = time.strftime("%m%d%H%M%S")
     load_before = os.getloadavg()
     started_at = time.strftime("%Y-%m-%dT%H:%M:%S%z")
@@ -716,18 +755,26 @@ def run(args, think_range, port, url, server):
         thread.join()
     load_after = os.getloadavg()
     cpu = cpu_delta(cpu_before, cpu_after)
+    loaded = figures(recorder)
 
-    table, summary = report(recorder, args.duration)
     print(
         f"\n{time.strftime('%Y-%m-%d %H:%M %Z')}: {args.users} users, think "
         f"{think_range[0]:g}-{think_range[1]:g} s, {args.duration:g} s measured, "
-        f"{args.workers} gunicorn workers (make serve), port {port}"
+        f"{args.workers} gunicorn workers (make serve), port {port}; baseline: one client, "
+        f"no think time, {args.baseline:g} s just before"
     )
-    print(table)
+    print(report(loaded, args.duration, baseline))
+    cores = args.duration * (os.cpu_count() or 1)
+    requests = loaded["all"][0] if "all" in loaded else 0
     print(
         f"\nCPU seconds over the window: client {cpu['client']:.1f}, gunicorn "
         f"{cpu['server']:.1f}, PostgreSQL {cpu['database']:.1f}, whole machine "
-        f"{cpu['machine']:.1f} of {args.duration * (os.cpu_count() or 1):.0f} available"
+        f"{cpu['machine']:.1f} of {cores:.0f} available"
+    )
+    print(
+        f"gunicorn CPU per request: {1000 * cpu['server'] / max(1, requests):.1f} ms under "
+        f"load, {1000 * baseline_cpu:.1f} ms in the baseline; gunicorn had "
+        f"{cpu['server'] / args.duration:.2f} of {os.cpu_count()} cores"
     )
     print(
         "load average before: {:.2f} {:.2f} {:.2f}; after: {:.2f} {:.2f} {:.2f}".format(
@@ -746,9 +793,10 @@ def run(args, think_range, port, url, server):
     )
     for problem in problems:
         print("  PROBLEM:", problem)
-    overall = summary.get("public (readers)", (0, 0, 0))
+    public = loaded.get("public (readers)", (0, 0, [0]))
     errors = sum(recorder.errors.values())
-    verdict = "met" if not problems and errors == 0 and overall[1] < GOAL_P95_MS else "NOT met"
+    p95 = percentile(public[2], 0.95)
+    verdict = "met" if not problems and errors == 0 and p95 < GOAL_P95_MS else "NOT met"
     print(
         f"goal (0 errors, public p95 < {GOAL_P95_MS} ms, no lost or duplicated filing): {verdict}"
     )
