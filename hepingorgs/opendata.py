@@ -128,6 +128,53 @@ def public_paginator(object_list, per_page, **kwargs):
     )
 
 
+class QuickSelect(forms.Select):
+    """``forms.Select`` with the same markup, written in Python instead of through the
+    template engine (one template include per option). Every public list renders about a
+    dozen drop-down filters on every view; through templates they cost about 0.1 ms of
+    CPU per option, 8 ms of a 27 ms directory page and 13 ms of the community groups
+    page with its 65 communities (bench/load.py, docs/benchmarks.md)."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        parts = []
+        for group_name, options, _index in widget["optgroups"]:
+            if group_name:
+                parts.append(format_html('<optgroup label="{}">', group_name))
+            parts.extend(
+                format_html(
+                    '<option value="{}"{}>{}</option>',
+                    option["value"],
+                    flatatt(option["attrs"]),
+                    option["label"],
+                )
+                for option in options
+            )
+            if group_name:
+                parts.append("</optgroup>")
+        return format_html(
+            '<select name="{}"{}>{}</select>',
+            widget["name"],
+            flatatt(widget["attrs"]),
+            mark_safe("".join(parts)),  # noqa: S308 (each part is format_html output)
+        )
+
+
+class _OneQuery(forms.models.ModelChoiceIterator):
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset.all():
+            yield self.choice(obj)
+
+
+class ListedModelChoices(django_filters.fields.ModelChoiceIterator, _OneQuery):
+    """Choices of a drop-down of reference rows (streets, communities, categories) read
+    with one plain query. Django reads them through ``QuerySet.iterator()``, a server-side
+    cursor on PostgreSQL (``DECLARE ... WITH HOLD``, fetch, close): twice the time for a
+    few dozen rows, on every view of a public list."""
+
+
 class CappedPagination(pagination.PageNumberPagination):
     """DRF's ``count/next/previous/results`` plus ``count_is_exact``."""
 
@@ -214,53 +261,6 @@ YES_NO = [
 # Set by the search module on its results when it ranks them (0 exact, 1 prefix, 2 other
 # matches; ascending); used as the first sort key whenever present.
 SEARCH_RANK = "search_rank"
-
-
-class QuickSelect(forms.Select):
-    """``forms.Select`` with the same markup, written in Python instead of through the
-    template engine (one template include per option). Every public list renders about a
-    dozen drop-down filters on every view; through templates they cost about 0.1 ms of
-    CPU per option, 8 ms of a 27 ms directory page and 13 ms of the community groups
-    page with its 65 communities (bench/load.py, docs/benchmarks.md)."""
-
-    def render(self, name, value, attrs=None, renderer=None):
-        widget = self.get_context(name, value, attrs)["widget"]
-        parts = []
-        for group_name, options, _index in widget["optgroups"]:
-            if group_name:
-                parts.append(format_html('<optgroup label="{}">', group_name))
-            parts.extend(
-                format_html(
-                    '<option value="{}"{}>{}</option>',
-                    option["value"],
-                    flatatt(option["attrs"]),
-                    option["label"],
-                )
-                for option in options
-            )
-            if group_name:
-                parts.append("</optgroup>")
-        return format_html(
-            '<select name="{}"{}>{}</select>',
-            widget["name"],
-            flatatt(widget["attrs"]),
-            mark_safe("".join(parts)),  # noqa: S308 (each part is format_html output)
-        )
-
-
-class _OneQuery(forms.models.ModelChoiceIterator):
-    def __iter__(self):
-        if self.field.empty_label is not None:
-            yield ("", self.field.empty_label)
-        for obj in self.queryset.all():
-            yield self.choice(obj)
-
-
-class ListedModelChoices(django_filters.fields.ModelChoiceIterator, _OneQuery):
-    """Choices of a drop-down of reference rows (streets, communities, categories) read
-    with one plain query. Django reads them through ``QuerySet.iterator()``, a server-side
-    cursor on PostgreSQL (``DECLARE ... WITH HOLD``, fetch, close): twice the time for a
-    few dozen rows, on every view of a public list."""
 
 
 class PublicFilterSet(django_filters.FilterSet):
