@@ -7,7 +7,7 @@ resource registered here as CSV and JSON, and the schema documents them.
 
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework import permissions
+from rest_framework import permissions, renderers
 from rest_framework.routers import APIRootView, DefaultRouter
 
 from hepingorgs.opendata import PublicThrottle
@@ -19,6 +19,7 @@ class PublicAPIRootView(APIRootView):
     authentication_classes = ()
     permission_classes = (permissions.AllowAny,)
     throttle_classes = (PublicThrottle,)
+    renderer_classes = (renderers.JSONRenderer,)  # as every public resource (opendata)
 
 
 class PublicRouter(DefaultRouter):

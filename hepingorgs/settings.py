@@ -238,6 +238,9 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# What browsers fetch from the site's root on their own (/favicon.ico), from this folder;
+# without it every page view logs a 404 in the browser's console.
+WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 # Uploaded files and generated exports live here; on several app servers it is one shared
 # (network) folder, see docs/deploy.md.
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or BASE_DIR / ".var" / "media")

@@ -150,6 +150,10 @@ def test_make_serve(served):
     assert "max-age=315360000" in headers["Cache-Control"]
     assert "immutable" in headers["Cache-Control"]
 
+    # What browsers ask for on their own is there (no 404 in every page's console).
+    status, headers, body = fetch(f"{base}/favicon.ico", https)
+    assert status == 200 and body[:4] == b"\x00\x00\x01\x00"  # an icon file
+
     # Debug pages are off: an unknown URL is the plain 404 page, not Django's URL list.
     status, _headers, body = fetch(f"{base}/no-such-page/", https)
     assert status == 404
@@ -197,3 +201,15 @@ def test_https_redirect_ignores_a_forged_proto_header_without_a_configured_proxy
     settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     response = client.get("/accounts/login/", headers={"X-Forwarded-Proto": "https"})
     assert response.status_code == 200
+
+
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+def test_public_api_answers_json_to_a_browser(client, db):
+    # DRF's browsable page has inline styles, which the policy blocks (console errors);
+    # people read the public API as JSON or through Swagger UI at /api/docs/.
+    for url in ["/api/v1/", "/api/v1/organizations/", "/api/v1/community-groups/"]:
+        response = client.get(url, HTTP_ACCEPT=BROWSER_ACCEPT)
+        assert response.status_code == 200, url
+        assert response["Content-Type"] == "application/json", url
