@@ -22,6 +22,7 @@ Rows are processed in batches (``BATCH_SIZE``): each batch looks up the records 
 may update in one query, so memory and query count stay bounded whatever the file size.
 """
 
+import datetime
 import io
 import re
 import zipfile
@@ -33,6 +34,7 @@ from defusedxml import DefusedXmlException
 from django import forms
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import DatabaseError, IntegrityError, models, transaction
+from django.db.models.expressions import DatabaseDefault
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from lxml import etree
@@ -291,6 +293,7 @@ class Table:
     multipliers: dict  # 0-based cell index -> Decimal
     extra: list  # headers of columns that are not imported
     headers: list  # the header row as written
+    memo: dict = field(default_factory=lambda: _Memo())  # cell value -> value read
 
 
 @dataclass
@@ -395,8 +398,9 @@ def open_workbook(content):
         ) from exc
 
 
-def sheet_rows(sheet):
-    """(Excel row number, list of cell values) of every row with a value, streamed.
+def sheet_rows(sheet, only=None):
+    """(Excel row number, list of cell values) of every row with a value, streamed;
+    with ``only`` (0-based column positions), the other columns' cells are left None.
 
     The values are those of openpyxl's read-only mode with ``data_only=True`` (numbers,
     text, booleans, dates for date-formatted numbers), except that a formula without a
@@ -407,6 +411,7 @@ def sheet_rows(sheet):
     strings = sheet._shared_strings
     date_formats, timedelta_formats = parent._date_formats, parent._timedelta_formats
     epoch = parent.epoch
+    column_numbers = {}
     number = 0
     try:
         for _event, row in _iterparse(sheet._get_source, tag=_ROW):
@@ -428,17 +433,36 @@ def sheet_rows(sheet):
                     continue  # a comment or processing instruction
                 coordinate = cell.get("r")
                 if coordinate:
-                    column = column_index_from_string(coordinate.rstrip(_DIGITS))
+                    letters = coordinate.rstrip(_DIGITS)
+                    column = column_numbers.get(letters)
+                    if column is None:
+                        column = column_numbers[letters] = column_index_from_string(letters)
                 else:
                     column += 1
+                if only is not None and column - 1 not in only:
+                    continue
+                # The cell's children, in one pass (find() costs more than this loop).
+                text = inline = None
+                has_value = has_formula = False
+                for child in cell:
+                    tag = child.tag
+                    if tag == _VALUE:
+                        if not has_value:
+                            has_value, text = True, child.text
+                    elif tag == _FORMULA:
+                        has_formula = True
+                    elif tag == _INLINE and inline is None:
+                        inline = child
                 kind = cell.get("t", "n")
                 if kind == "inlineStr":
                     value = None
-                    inline = cell.find(_INLINE)
                     if inline is not None:
-                        value = _text_content(inline)
+                        if len(inline) == 1 and inline[0].tag == _TEXT:
+                            value = inline[0].text or ""
+                        else:
+                            value = _text_content(inline)
                 else:
-                    value = cell.findtext(_VALUE) or None
+                    value = text or None
                     if value is not None:
                         if kind == "n":
                             value = (
@@ -462,7 +486,7 @@ def sheet_rows(sheet):
                             value = bool(int(value))
                         elif kind == "d":
                             value = from_ISO8601(value)
-                if value is None and cell.find(_FORMULA) is not None:
+                if value is None and has_formula:
                     value = FORMULA_WITHOUT_VALUE
                 elif kind == "e":
                     value = CellError(value)
@@ -719,7 +743,7 @@ class ImportFormMixin:
                 if isinstance(form_field, forms.FileField):
                     value = form_field.clean(value, self.get_initial_for_field(form_field, name))
                 else:
-                    value = form_field.clean(value)
+                    value = _remembered_clean(self, name, form_field, value)
                 self.cleaned_data[name] = value
                 if hasattr(self, f"clean_{name}"):
                     self.cleaned_data[name] = getattr(self, f"clean_{name}")()
@@ -758,11 +782,126 @@ class ImportFormMixin:
         except ValidationError as error:
             self._update_errors(error)
         try:
-            self.instance.full_clean(
-                exclude=exclude, validate_unique=False, validate_constraints=False
-            )
+            _full_clean(self, self.instance, exclude)
         except ValidationError as error:
             self._update_errors(error)
+
+
+# Rows repeat values (a community, a date, a category): a value that one of Django's own
+# fields once cleaned without error is not cleaned again. Those fields' cleaning depends
+# only on the value (a related field's, which queries the database, is never
+# remembered); a value cleaned into itself or into an immutable value is remembered.
+_REMEMBERED_TYPES = (str, int, float, bool, Decimal, datetime.date, type(None))
+_MEMO_LIMIT = 50_000
+# A column whose values rarely repeat (names, phone numbers) is not remembered: after
+# this many values, unless one in ten was seen before.
+_MEMO_TRIAL = 1000
+
+
+class _Memo(dict):
+    """Values cleaned (or parsed) once, by (column or field, type, value)."""
+
+    def __init__(self):
+        super().__init__()
+        self.tries, self.hits = {}, {}
+
+    def key(self, name, value):
+        tries = self.tries.get(name, 0)
+        if tries >= _MEMO_TRIAL and self.hits.get(name, 0) * 10 < tries:
+            return None
+        self.tries[name] = tries + 1
+        if isinstance(value, list):
+            if not all(isinstance(item, str) for item in value):
+                return None
+            key = (name, list, tuple(value))
+        elif isinstance(value, _REMEMBERED_TYPES):
+            key = (name, type(value), value)
+        else:
+            return None
+        if key in self:
+            self.hits[name] = self.hits.get(name, 0) + 1
+        return key
+
+    def remember(self, key, value, cleaned):
+        if key is None:
+            return
+        if len(self) >= _MEMO_LIMIT:
+            self.clear()
+        if isinstance(cleaned, list) and all(isinstance(item, str) for item in cleaned):
+            self[key] = tuple(cleaned)
+        elif cleaned is value or isinstance(cleaned, _REMEMBERED_TYPES):
+            self[key] = cleaned
+
+
+def _pure_form_field(form_field):
+    return type(form_field).__module__ == "django.forms.fields"
+
+
+def _remembered_clean(form, name, form_field, value):
+    """``form_field.clean(value)``, remembered for Django's own form fields."""
+    if not _pure_form_field(form_field):
+        return form_field.clean(value)
+    memo = form.__dict__.get("_field_memo")
+    if memo is None:
+        memo = form._field_memo = _Memo()
+    key = memo.key(name, value)
+    if key is not None and key in memo:
+        cleaned = memo[key]
+        return list(cleaned) if isinstance(cleaned, tuple) else cleaned
+    cleaned = form_field.clean(value)
+    memo.remember(key, value, cleaned)
+    return cleaned
+
+
+def _pure_model_field(field):
+    return not field.is_relation and type(field).__module__.startswith("django.db.models.fields")
+
+
+def _full_clean(form, instance, exclude):
+    """``instance.full_clean(exclude, validate_unique=False, validate_constraints=False)``
+    with each field's cleaning remembered as in ``_remembered_clean``."""
+    model = type(instance)
+    if model.full_clean is not models.Model.full_clean or (
+        model.clean_fields is not models.Model.clean_fields
+    ):
+        instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+        return
+    memo = form.__dict__.get("_model_field_memo")
+    if memo is None:
+        memo = form._model_field_memo = _Memo()
+    errors, field_errors = {}, {}
+    for f in instance._meta.fields:
+        if f.name in exclude or f.generated:
+            continue
+        raw_value = getattr(instance, f.attname)
+        if f.blank and raw_value in f.empty_values:
+            continue
+        if isinstance(raw_value, DatabaseDefault):
+            continue
+        key = memo.key(f.attname, raw_value) if _pure_model_field(f) else None
+        if key is not None and key in memo:
+            cleaned = memo[key]
+            if isinstance(cleaned, tuple):
+                cleaned = list(cleaned)
+                if cleaned == raw_value:
+                    cleaned = raw_value
+            setattr(instance, f.attname, cleaned)
+            continue
+        try:
+            cleaned = f.clean(raw_value, instance)
+        except ValidationError as e:
+            field_errors[f.name] = e.error_list
+            continue
+        memo.remember(key, raw_value, cleaned)
+        setattr(instance, f.attname, cleaned)
+    if field_errors:
+        errors = ValidationError(field_errors).update_error_dict(errors)
+    try:
+        instance.clean()
+    except ValidationError as e:
+        errors = e.update_error_dict(errors)
+    if errors:
+        raise ValidationError(errors)
 
 
 def _construct_instance(form, instance):
@@ -884,13 +1023,24 @@ class Importer:
 
     def read(self, number, cells, table):
         row = Row(number, cells)
+        memo = table.memo
         for position, column in table.columns.items():
             value = cells[position] if position < len(cells) else None
+            # Dates, numbers and coded values repeat down a column: each distinct one is
+            # parsed once (text is only cleaned, as cheap as looking it up).
+            key = memo.key(position, value) if column.kind != TEXT else None
+            if key is not None and key in memo:
+                parsed = memo[key]
+                row.values[column.name] = list(parsed) if isinstance(parsed, tuple) else parsed
+                continue
             try:
-                row.values[column.name] = column.read(value, table.multipliers[position])
+                parsed = column.read(value, table.multipliers[position])
             except ParseError as error:
                 row.error(column.header, error)
                 row.failed.add(column.name)
+                continue
+            row.values[column.name] = parsed
+            memo.remember(key, value, parsed)
         for column in table.columns.values():
             if column.required and column.name not in row.failed:
                 if row.values.get(column.name) in (None, "", []):

@@ -492,6 +492,12 @@ class CommunityGroupImportForm(ImportFormMixin, CommunityGroupForm):
     def _check_names(self, name, street_id):
         """Done by the importer for the whole file."""
 
+    def today(self):
+        """The day the import started (the importer's own checks use it too)."""
+        if not hasattr(self, "_today"):
+            self._today = timezone.localdate()
+        return self._today
+
 
 IMPORTED_STATUSES = (FilingStatus.FILED, FilingStatus.CANCELLED)
 
@@ -637,9 +643,12 @@ class CommunityGroupImporter(Importer):
     def _number(self, row):
         """The ledger's number as typed (letters and digits half-width, upper case); one of
         the counter's own form (QYC-2016-0042) also with ASCII hyphens."""
-        number = clean_text(row.values.get("filing_number", "")).replace(" ", "").upper()
-        canonical = ascii_form(number)
-        return canonical if NUMBER_FORM.match(canonical) else number
+        number = getattr(row, "filing_number", None)
+        if number is None:
+            number = clean_text(row.values.get("filing_number", "")).replace(" ", "").upper()
+            canonical = ascii_form(number)
+            number = row.filing_number = canonical if NUMBER_FORM.match(canonical) else number
+        return number
 
     def before_rows(self, table, commit):
         """A first pass over the name, street and number columns, before anything is
@@ -655,7 +664,7 @@ class CommunityGroupImporter(Importer):
             if column.name in ("name", "street", "filing_number")
         }
         highest, numbers, names = {}, set(), set()
-        for number, cells in sheet_rows(table.sheet):
+        for number, cells in sheet_rows(table.sheet, only=set(wanted)):
             if number <= table.header_row:
                 continue
             values = {}
