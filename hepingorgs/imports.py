@@ -33,7 +33,7 @@ from functools import cache, cached_property
 from defusedxml import DefusedXmlException
 from django import forms
 from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.db import DatabaseError, IntegrityError, models, transaction
+from django.db import DatabaseError, IntegrityError, connection, models, transaction
 from django.db.models.expressions import DatabaseDefault
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -1222,6 +1222,45 @@ class Importer:
                 except (IntegrityError, DatabaseError) as error:
                     row.error("", database_message(error, self.model))
                     row.action = ERROR
+
+
+def copy_create(model, objs):
+    """``model.objects.bulk_create(objs)`` through PostgreSQL's COPY: the same values
+    (each field's ``pre_save`` and ``get_db_prep_save``, as bulk_create) without building
+    one INSERT statement with a parameter per value, which for 1,000 rows of 25 columns
+    costs more than the database's work. The triggers fire as for an INSERT, under the
+    transaction's history context; the new rows' ids are not read back. Objects with an
+    id, or with an expression for a value, go through bulk_create."""
+    if not objs:
+        return
+    opts = model._meta
+    fields = [
+        f
+        for f in opts.concrete_fields
+        if not f.generated and not isinstance(f, models.AutoField | models.BigAutoField)
+    ]
+    rows = []
+    for obj in objs:
+        obj._prepare_related_fields_for_save(operation_name="bulk_create")
+        values = [f.pre_save(obj, True) for f in fields]
+        if obj.pk is not None or any(
+            hasattr(v, "resolve_expression") or isinstance(v, DatabaseDefault) for v in values
+        ):
+            model.objects.bulk_create(objs)
+            return
+        prepared = zip(fields, values, strict=True)
+        rows.append([f.get_db_prep_save(value, connection) for f, value in prepared])
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    table = connection.ops.quote_name(opts.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")  # through Django: sets the history context first
+        with connection.wrap_database_errors:
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+    for obj in objs:
+        obj._state.adding = False
+        obj._state.db = connection.alias
 
 
 class _Rollback(Exception):

@@ -33,6 +33,7 @@ from hepingorgs.imports import (
     Importer,
     ImportFormMixin,
     Row,
+    copy_create,
     sheet_rows,
 )
 from hepingorgs.parsing import ParseError, ascii_form, choice_key, clean_text
@@ -866,7 +867,7 @@ class CommunityGroupImporter(Importer):
                 group.version += 1
                 group.updated_at = now
                 updates.append(row)
-        CommunityGroup.objects.bulk_create(creates)
+        copy_create(CommunityGroup, creates)
         if updates:
             fields = {"name_pinyin", "name_initials", "version", "updated_at"}.union(
                 *(r.changed for r in updates)
@@ -881,22 +882,29 @@ class CommunityGroupImporter(Importer):
             if getattr(row, "needs_number", False):
                 group = row.instance
                 wanting.setdefault((group.street_id, group.filed_on.year), []).append(group)
+        if not wanting:
+            return
+        keys = sorted(wanting)
         table = FilingSequence._meta.db_table
         with connection.cursor() as cursor:
-            for (street_id, year), groups in sorted(wanting.items()):
-                cursor.execute(
-                    f"""
-                    INSERT INTO {table} (street_id, year, last) VALUES (%s, %s, %s)
-                    ON CONFLICT (street_id, year) DO UPDATE SET last = {table}.last + %s
-                    RETURNING last
-                    """,
-                    [street_id, year, len(groups), len(groups)],
-                )
-                last = cursor.fetchone()[0]
-                street = self.streets_by_id[street_id]
-                first = last - len(groups) + 1
-                for serial, group in enumerate(groups, start=first):
-                    group.filing_number = format_filing_number(street, year, serial)
+            # One statement for the batch; it takes the counter rows in key order.
+            cursor.execute(
+                f"""
+                INSERT INTO {table} (street_id, year, last)
+                SELECT * FROM unnest(%s::bigint[], %s::integer[], %s::integer[])
+                ON CONFLICT (street_id, year) DO UPDATE SET last = {table}.last + EXCLUDED.last
+                RETURNING street_id, year, last
+                """,
+                [[k[0] for k in keys], [k[1] for k in keys], [len(wanting[k]) for k in keys]],
+            )
+            lasts = {(street_id, year): last for street_id, year, last in cursor.fetchall()}
+        for key in keys:
+            street_id, year = key
+            groups = wanting[key]
+            street = self.streets_by_id[street_id]
+            first = lasts[key] - len(groups) + 1
+            for serial, group in enumerate(groups, start=first):
+                group.filing_number = format_filing_number(street, year, serial)
 
 
 IMPORTERS = {
