@@ -11,6 +11,7 @@ import datetime
 
 import pghistory
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from pghistory.middleware import HistoryMiddleware as BaseHistoryMiddleware
@@ -34,6 +35,23 @@ def acting_as(user, **extra):
         context["user"] = user.pk
         context["username"] = user.get_username()
     return pghistory.context(**context)
+
+
+def prepare_bulk_writes():
+    """Inside a transaction about to write many rows of tracked models: say that no
+    trigger is to be ignored, for the rest of the transaction.
+
+    Each history trigger first asks django-pgtrigger whether it is ignored, reading the
+    setting ``pgtrigger.ignore`` inside an exception block; where the setting was never
+    made, reading it raises, and every such error rolls back a subtransaction, which
+    makes PostgreSQL scan all the deferred checks the transaction has queued (four
+    foreign keys per row). That is quadratic: 40,000 rows inserted in batches of 1,000
+    in one transaction took 56 s instead of 18 s. ``{}`` is what django-pgtrigger itself
+    sets when nothing is ignored (and its ``ignore()`` sets its own value before every
+    statement).
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('pgtrigger.ignore', '{}', true)")
 
 
 HIDDEN_FIELDS = {"name_pinyin", "name_initials", "created_at", "updated_at", "version"}

@@ -11,6 +11,7 @@ import datetime
 import math
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
 
 from django.utils.translation import gettext_lazy as _
 
@@ -216,6 +217,7 @@ def parse_year(value):
     return year
 
 
+@lru_cache(maxsize=4096, typed=True)
 def choice_key(text):
     """A coded value or its label reduced for matching: half-width, no spaces, lower case."""
     return ascii_form(clean_text(text)).replace(" ", "").lower()

@@ -152,7 +152,7 @@ class CommunityGroupForm(WorkflowConstraintsMixin, forms.ModelForm):
         if name and community:
             self._check_names(normalize_name(name), community.street_id)
         founded = cleaned.get("founded_on")
-        if founded and founded > timezone.localdate():
+        if founded and founded > self.today():
             self.add_error("founded_on", _("The founding date cannot be in the future."))
         if cleaned.get("upgrade_partner") and not cleaned.get("upgrade_since"):
             self.add_error(
@@ -160,6 +160,9 @@ class CommunityGroupForm(WorkflowConstraintsMixin, forms.ModelForm):
                 _("A paired organization needs the date the group joined the upgrade plan."),
             )
         return cleaned
+
+    def today(self):
+        return timezone.localdate()
 
     def _check_names(self, name, street_id):
         same, similar = name_conflicts(name, street_id, self.instance.pk)

@@ -14,7 +14,6 @@ from functools import cache
 from django import forms
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
-from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -34,9 +33,10 @@ from hepingorgs.imports import (
     Importer,
     ImportFormMixin,
     Row,
+    copy_create,
     sheet_rows,
 )
-from hepingorgs.parsing import ascii_form, choice_key, clean_text
+from hepingorgs.parsing import ParseError, ascii_form, choice_key, clean_text
 from registry import creditcode
 from registry.admin import ANNUAL_REPORT_FIGURES, CreditCodeField
 from registry.filings import format_filing_number
@@ -68,6 +68,15 @@ from registry.models import (
 NUMBER_FORM = re.compile(r"^([A-Z]+)-(\d{4})-(\d{1,6})$")
 # Stands in for the number a new filing gets from the counter when the batch is written.
 PENDING_NUMBER = "(new)"
+# Messages of rows that repeat an earlier row's key (made text only when shown).
+DUPLICATE_CODE = gettext_lazy("Row %(row)d of the file already has this credit code.")
+DUPLICATE_REPORT = gettext_lazy(
+    "Row %(row)d of the file already has this organization's report for this year."
+)
+DUPLICATE_NUMBER = gettext_lazy("Row %(row)d of the file has the same filing number.")
+DUPLICATE_NAME = gettext_lazy(
+    "Row %(row)d of the file has an active group of the same street and name."
+)
 
 
 def coded(choices, aliases=()):
@@ -98,6 +107,13 @@ def street_index():
         ):
             index[choice_key(key)] = street
     return index
+
+
+def _chunks(values, size=5000):
+    """``values`` in lists of at most ``size`` (query parameters are limited)."""
+    values = sorted(values)
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 def street_options():
@@ -285,9 +301,7 @@ class OrganizationImporter(Importer):
         code = creditcode.normalize(row.values["credit_code"])
         row.values["credit_code"] = code
         row.label = f"{code} {row.values.get('name', '')}"
-        if self.check_duplicate(
-            row, code, _("Row %(row)d of the file already has this credit code.")
-        ):
+        if self.check_duplicate(row, code, DUPLICATE_CODE):
             return
         if "street" in row.values:
             street = self.streets.get(choice_key(row.values["street"]))
@@ -434,7 +448,7 @@ class AnnualReportImporter(Importer):
         if self.check_duplicate(
             row,
             (organization.pk, year),
-            _("Row %(row)d of the file already has this organization's report for this year."),
+            DUPLICATE_REPORT,
         ):
             return
         row.refs["organization_id"] = organization.pk
@@ -478,6 +492,12 @@ class CommunityGroupImportForm(ImportFormMixin, CommunityGroupForm):
 
     def _check_names(self, name, street_id):
         """Done by the importer for the whole file."""
+
+    def today(self):
+        """The day the import started (the importer's own checks use it too)."""
+        if not hasattr(self, "_today"):
+            self._today = timezone.localdate()
+        return self._today
 
 
 IMPORTED_STATUSES = (FilingStatus.FILED, FilingStatus.CANCELLED)
@@ -624,54 +644,69 @@ class CommunityGroupImporter(Importer):
     def _number(self, row):
         """The ledger's number as typed (letters and digits half-width, upper case); one of
         the counter's own form (QYC-2016-0042) also with ASCII hyphens."""
-        number = clean_text(row.values.get("filing_number", "")).replace(" ", "").upper()
-        canonical = ascii_form(number)
-        return canonical if NUMBER_FORM.match(canonical) else number
+        number = getattr(row, "filing_number", None)
+        if number is None:
+            number = clean_text(row.values.get("filing_number", "")).replace(" ", "").upper()
+            canonical = ascii_form(number)
+            number = row.filing_number = canonical if NUMBER_FORM.match(canonical) else number
+        return number
 
     def before_rows(self, table, commit):
-        """Before anything is written, raise the counters past the file's numbers: a
-        first pass reads only the street and number columns. Raising them batch by batch
-        would let an acceptance between two batches take a number a later row carries."""
-        if not commit:
-            return
+        """A first pass over the name, street and number columns, before anything is
+        written: look up the groups the file's rows may update (a few queries for the
+        whole file, while the table's statistics still describe it: looking up each batch
+        after earlier batches were written makes PostgreSQL scan the rows this import
+        inserted, slower with every batch), and when committing raise the counters past
+        the file's numbers (raising them batch by batch would let an acceptance between
+        two batches take a number a later row carries)."""
         wanted = {
-            c.name: i for i, c in table.columns.items() if c.name in ("street", "filing_number")
+            position: column
+            for position, column in table.columns.items()
+            if column.name in ("name", "street", "filing_number")
         }
-        if "filing_number" not in wanted:
-            return
-        highest = {}
-        for number, cells in sheet_rows(table.sheet):
+        highest, numbers, names = {}, set(), set()
+        for number, cells in sheet_rows(table.sheet, only=set(wanted)):
             if number <= table.header_row:
                 continue
             values = {}
-            for name, position in wanted.items():
+            for position, column in wanted.items():
                 value = cells[position] if position < len(cells) else None
-                values[name] = clean_text(value) if isinstance(value, str | int | float) else ""
-            self._note_highest(Row(number, [], values=values), highest)
-        self._raise_counters(highest)
+                try:
+                    values[column.name] = column.read(value)
+                except ParseError:
+                    values[column.name] = ""
+            row = Row(number, [], values=values)
+            if filing_number := self._number(row):
+                numbers.add(filing_number)
+                self._note_highest(row, highest)
+            names.add(values.get("name", ""))
+        self._look_up(numbers, names)
+        if commit:
+            self._raise_counters(highest)
 
-    def prepare(self, rows, commit):
-        numbers, names = set(), set()
-        for row in rows:
-            if number := self._number(row):
-                numbers.add(number)
-            names.add(clean_text(row.values.get("name", "")))
-        found = list(
-            self.scope.filter(
-                Q(filing_number__in=numbers)
-                | (Q(name__in=names) & ~Q(status=FilingStatus.CANCELLED))
+    def _look_up(self, numbers, names):
+        """The groups of the user's scope with one of ``numbers``, the active ones with
+        one of ``names``, and which of ``numbers`` groups outside the scope carry."""
+        found = {}
+        for chunk in _chunks(numbers):
+            found.update((g.pk, g) for g in self.scope.filter(filing_number__in=chunk))
+        for chunk in _chunks(names):
+            found.update(
+                (g.pk, g)
+                for g in self.scope.filter(name__in=chunk).exclude(status=FilingStatus.CANCELLED)
             )
-        )
-        self.by_number = {g.filing_number: g for g in found if g.filing_number}
+        self.by_number = {g.filing_number: g for g in found.values() if g.filing_number}
         self.by_name = {
-            (g.street_id, g.name): g for g in found if g.status != FilingStatus.CANCELLED
+            (g.street_id, g.name): g for g in found.values() if g.status != FilingStatus.CANCELLED
         }
         self.numbers_elsewhere = set()
-        if numbers - set(self.by_number):
-            self.numbers_elsewhere = set(
-                CommunityGroup.objects.filter(filing_number__in=numbers - set(self.by_number))
-                .exclude(pk__in=[g.pk for g in found])
-                .values_list("filing_number", flat=True)
+        for chunk in _chunks(numbers - set(self.by_number)):
+            self.numbers_elsewhere.update(
+                number
+                for pk, number in CommunityGroup.objects.filter(
+                    filing_number__in=chunk
+                ).values_list("pk", "filing_number")
+                if pk not in found
             )
 
     def _note_highest(self, row, highest):
@@ -740,14 +775,12 @@ class CommunityGroupImporter(Importer):
             if number in self.numbers_elsewhere:
                 row.error("备案编号", _("Another street's group already has this filing number."))
                 return
-            if self.check_duplicate(
-                row, ("number", number), _("Row %(row)d of the file has the same filing number.")
-            ):
+            if self.check_duplicate(row, ("number", number), DUPLICATE_NUMBER):
                 return
         if status != FilingStatus.CANCELLED and self.check_duplicate(
             row,
             ("name", street.pk, name),
-            _("Row %(row)d of the file has an active group of the same street and name."),
+            DUPLICATE_NAME,
         ):
             return
         existing = self.by_number.get(number) if number else None
@@ -834,7 +867,7 @@ class CommunityGroupImporter(Importer):
                 group.version += 1
                 group.updated_at = now
                 updates.append(row)
-        CommunityGroup.objects.bulk_create(creates)
+        copy_create(CommunityGroup, creates)
         if updates:
             fields = {"name_pinyin", "name_initials", "version", "updated_at"}.union(
                 *(r.changed for r in updates)
@@ -849,22 +882,29 @@ class CommunityGroupImporter(Importer):
             if getattr(row, "needs_number", False):
                 group = row.instance
                 wanting.setdefault((group.street_id, group.filed_on.year), []).append(group)
+        if not wanting:
+            return
+        keys = sorted(wanting)
         table = FilingSequence._meta.db_table
         with connection.cursor() as cursor:
-            for (street_id, year), groups in sorted(wanting.items()):
-                cursor.execute(
-                    f"""
-                    INSERT INTO {table} (street_id, year, last) VALUES (%s, %s, %s)
-                    ON CONFLICT (street_id, year) DO UPDATE SET last = {table}.last + %s
-                    RETURNING last
-                    """,
-                    [street_id, year, len(groups), len(groups)],
-                )
-                last = cursor.fetchone()[0]
-                street = self.streets_by_id[street_id]
-                first = last - len(groups) + 1
-                for serial, group in enumerate(groups, start=first):
-                    group.filing_number = format_filing_number(street, year, serial)
+            # One statement for the batch; it takes the counter rows in key order.
+            cursor.execute(
+                f"""
+                INSERT INTO {table} (street_id, year, last)
+                SELECT * FROM unnest(%s::bigint[], %s::integer[], %s::integer[])
+                ON CONFLICT (street_id, year) DO UPDATE SET last = {table}.last + EXCLUDED.last
+                RETURNING street_id, year, last
+                """,
+                [[k[0] for k in keys], [k[1] for k in keys], [len(wanting[k]) for k in keys]],
+            )
+            lasts = {(street_id, year): last for street_id, year, last in cursor.fetchall()}
+        for key in keys:
+            street_id, year = key
+            groups = wanting[key]
+            street = self.streets_by_id[street_id]
+            first = lasts[key] - len(groups) + 1
+            for serial, group in enumerate(groups, start=first):
+                group.filing_number = format_filing_number(street, year, serial)
 
 
 IMPORTERS = {
