@@ -108,7 +108,8 @@ def psql(url, sql):
     import psycopg
 
     with psycopg.connect(url, autocommit=True) as conn:
-        return conn.execute(sql).fetchall() if sql.lstrip().upper().startswith("SELECT") else None
+        cursor = conn.execute(sql)
+        return cursor.fetchall() if sql.lstrip().upper().startswith("SELECT") else None
 
 
 def prepare_database(name, reset, env):
