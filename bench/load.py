@@ -70,6 +70,7 @@ import subprocess
 import sys
 import threading
 import time
+import traceback
 import urllib.parse
 from collections import defaultdict
 from html.parser import HTMLParser
@@ -354,9 +355,18 @@ def forms_of(html):
     return parser.forms
 
 
+def csrf_token_of(html):
+    """The CSRF token of the page's first form that has one (the footer's language
+    switch has none), or None."""
+    for form in forms_of(html):
+        if "csrfmiddlewaretoken" in form["inputs"]:
+            return form["inputs"]["csrfmiddlewaretoken"]
+    return None
+
+
 def log_in(client, username):
     page = client.request("login", "GET", "/accounts/login/")
-    token = forms_of(page[2])[-1]["inputs"]["csrfmiddlewaretoken"]
+    token = csrf_token_of(page[2])
     form = {"username": username, "password": DEMO_PASSWORD, "csrfmiddlewaretoken": token}
     answer = client.request("login", "POST", "/accounts/login/", form, expect=(302,))
     if answer is None or "sessionid" not in client.cookies:
@@ -493,10 +503,7 @@ class Clerk:
         detail = self.client.follow("clerk", answer)
         if detail is None:
             return
-        token = (
-            forms_of(detail[2])[-1]["inputs"].get("csrfmiddlewaretoken")
-            or data["csrfmiddlewaretoken"]
-        )
+        token = csrf_token_of(detail[2]) or data["csrfmiddlewaretoken"]
         path = f"/filings/{pk}/submit/"
         answer = self.client.request(
             "clerk", "POST", path, {"csrfmiddlewaretoken": token}, expect=(302,)
@@ -746,10 +753,19 @@ def run(args, think_range, port, url, server):
         threading.Thread(target=reader, args=(i, port, recorder, catalogue, think_range, stop))
         for i in range(args.users)
     ]
-    threads += [
-        threading.Thread(target=clerk.run, args=(stop, think_range)),
-        threading.Thread(target=staff.run, args=(stop, think_range)),
-    ]
+    crashed = []
+
+    def guarded(actor):
+        def run():
+            try:
+                actor.run(stop, think_range)
+            except Exception as exc:  # a broken journey is an error of the run, not a pass
+                crashed.append(f"{type(actor).__name__}: {exc!r}")
+                traceback.print_exc()
+
+        return run
+
+    threads += [threading.Thread(target=guarded(clerk)), threading.Thread(target=guarded(staff))]
     start = time.monotonic()
     recorder.window = (start, start + args.duration)
     cpu_before = cpu_snapshot(server)
@@ -800,6 +816,9 @@ def run(args, think_range, port, url, server):
         f"{rows} rows with the run's tag, {accepted} accepted rows checked in the API "
         "and on /community-groups/"
     )
+    problems += [f"the {name} stopped" for name in crashed]
+    if not clerk.created or not staff.accepted:
+        problems.append("no filing was created and accepted during the run")
     for problem in problems:
         print("  PROBLEM:", problem)
     public = loaded.get("public (readers)", (0, 0, [0]))

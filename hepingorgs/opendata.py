@@ -19,18 +19,20 @@ of each app, the read-only API at ``/api/v1/`` and the bulk downloads.
 """
 
 import datetime
+import hashlib
 import math
 from functools import wraps
 
 import django_filters
 from django import forms
 from django.conf import settings
+from django.core.cache import cache
 from django.forms.utils import flatatt
 from django.shortcuts import render
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_safe
 from django_filters.fields import IsoDateTimeField
 from drf_spectacular.types import OpenApiTypes
@@ -92,8 +94,47 @@ class TooManyRequests(exceptions.Throttled):
         self.wait = wait
 
 
+def cached_for_the_public(request, respond):
+    """The answer ``respond()`` gives, from the cache when an anonymous visitor asked the
+    same address in the same language within ``PUBLIC_CACHE_SECONDS`` (0: never).
+
+    The public pages and API answers are the same for every anonymous visitor and make
+    up most of the traffic; rendering one costs 25-40 ms of CPU, reading it from the
+    cache none. So they may be up to ``PUBLIC_CACHE_SECONDS`` old (30 s by default;
+    docs/deploy.md). Never cached: anything for a logged-in user (staff see the
+    directory as it is), answers other than 200, streamed files, and any answer that
+    sets a cookie or used the CSRF token (it would carry one visitor's token to
+    another). The cache is Django's default cache (per process unless ``CACHES``
+    names a shared one). Rate limits are checked before, so a cached answer still counts.
+    """
+    seconds = settings.PUBLIC_CACHE_SECONDS
+    user = getattr(request, "user", None)
+    if not seconds or request.method not in ("GET", "HEAD") or (user and user.is_authenticated):
+        return respond()
+    address = request.get_full_path().encode()
+    key = f"public-answer:{get_language()}:{hashlib.sha256(address).hexdigest()}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    response = respond()
+
+    def store(response):
+        csrf_used = request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+        if response.status_code == 200 and not response.cookies and not csrf_used:
+            cache.set(key, response, seconds)
+
+    if response.streaming:
+        return response
+    if getattr(response, "is_rendered", True):
+        store(response)
+    else:  # a DRF Response: stored once rendered
+        response.add_post_render_callback(store)
+    return response
+
+
 def throttle(scope):
-    """Decorator for public HTML views and downloads: 429 page beyond the scope's rate."""
+    """Decorator for public HTML views and downloads: 429 page beyond the scope's rate;
+    pages (not downloads) are then served through ``cached_for_the_public``."""
 
     def decorator(view):
         @wraps(view)
@@ -108,6 +149,8 @@ def throttle(scope):
                 if wait is not None:
                     response["Retry-After"] = str(wait)
                 return response
+            if scope == "pages":
+                return cached_for_the_public(request, lambda: view(request, *args, **kwargs))
             return view(request, *args, **kwargs)
 
         return wrapper
@@ -254,6 +297,16 @@ class PublicReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
 
     def throttled(self, request, wait):
         raise TooManyRequests(wait)
+
+    def list(self, request, *args, **kwargs):
+        return cached_for_the_public(
+            request, lambda: super(PublicReadOnlyViewSet, self).list(request, *args, **kwargs)
+        )
+
+    def retrieve(self, request, *args, **kwargs):
+        return cached_for_the_public(
+            request, lambda: super(PublicReadOnlyViewSet, self).retrieve(request, *args, **kwargs)
+        )
 
     def download_queryset(self):
         return self.get_queryset()

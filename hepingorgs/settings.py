@@ -186,6 +186,9 @@ TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
 # X-Forwarded-For as the client sent it.
 REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXY_COUNT
 # Anonymous request rates per client address ("number/second|minute|hour|day").
+# Seconds an anonymous visitor's public page or API answer may be served from the cache
+# (hepingorgs.opendata.cached_for_the_public); 0 turns it off.
+PUBLIC_CACHE_SECONDS = int(os.environ.get("PUBLIC_CACHE_SECONDS", "30"))
 PUBLIC_THROTTLE_RATES = {
     "pages": os.environ.get("PUBLIC_PAGE_RATE", "120/minute"),
     "api": os.environ.get("PUBLIC_API_RATE", "60/minute"),

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.decorators.csrf import csrf_exempt
+from django.views.i18n import set_language
 from rest_framework.routers import DefaultRouter
 
 from hepingorgs import downloads
@@ -24,7 +26,10 @@ urlpatterns = [
     path("incubator/", include("incubator.urls")),
     path("applications/", include("registry.urls_applications")),
     path("notices/", include("registry.urls_notices")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # The language switch in every page's footer. Without CSRF: choosing a language is
+    # not worth forging, and a token would keep the public pages from being cached
+    # (hepingorgs.opendata.cached_for_the_public).
+    path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
     path("", include("registry.urls_directory")),
     path("downloads/", include((downloads.urlpatterns, "downloads"))),
     path("", include("hepingorgs.api")),

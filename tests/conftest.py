@@ -34,6 +34,13 @@ def fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def no_public_answer_cache(settings):
+    # Tests read a page, change the data and read it again; the public answer cache
+    # (30 s in production) is tested on its own in tests/test_public_cache.py.
+    settings.PUBLIC_CACHE_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
 def fresh_cache():
     # Rate-limit counters of the public pages and API live in the cache: each test
     # starts with none, whatever ran before it.
