@@ -13,6 +13,7 @@ from django import forms
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.validators import MaxValueValidator
 from django.http import FileResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
@@ -110,26 +111,27 @@ class YearForm(forms.Form):
     year = forms.IntegerField(
         label=gettext_lazy("Year"),
         min_value=FIRST_YEAR,
-        max_value=2199,
+        max_value=2199,  # the form's own bound; each form narrows it to the last year
         error_messages={
             "invalid": gettext_lazy("Year: enter a year such as 2016."),
             "min_value": gettext_lazy("Year: the register begins in %(limit_value)s."),
+            "max_value": gettext_lazy(
+                "Year: figures are complete up to %(limit_value)s; "
+                "choose that year or an earlier one."
+            ),
         },
     )
 
     def __init__(self, *args, last_year, **kwargs):
         super().__init__(*args, **kwargs)
         self.last_year = last_year
-        self.fields["year"].widget.attrs.update({"min": FIRST_YEAR, "max": last_year})
-
-    def clean_year(self):
-        year = self.cleaned_data["year"]
-        if year > self.last_year:
-            raise forms.ValidationError(
-                _("Year: figures are complete up to %(year)s; choose that year or an earlier one.")
-                % {"year": self.last_year}
-            )
-        return year
+        field = self.fields["year"]
+        field.max_value = last_year
+        field.validators = [
+            *(v for v in field.validators if not isinstance(v, MaxValueValidator)),
+            MaxValueValidator(last_year),
+        ]
+        field.widget.attrs.update({"min": FIRST_YEAR, "max": last_year})
 
 
 def _year_form(request, last_year):
