@@ -81,6 +81,16 @@ class SessionRefreshMiddleware:
 MAX_PARAMETER_LENGTH = 1000
 
 
+def error_answer(request, status, message, template):
+    """An error for the client: JSON (``{"detail": ...}``, as DRF's errors) under
+    ``/api/``, the site's page ``template`` with ``message`` elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"detail": message}, status=status, json_dumps_params={"ensure_ascii": False}
+        )
+    return render(request, template, {"message": message}, status=status)
+
+
 class BadParametersMiddleware:
     """Answers 400, before any view sees the request, when its path or a query
     parameter carries a NUL character or is longer than ``MAX_PARAMETER_LENGTH``.
@@ -97,7 +107,7 @@ class BadParametersMiddleware:
     def __call__(self, request):
         message = self.problem(request)
         if message is not None:
-            return self.refuse(request, message)
+            return error_answer(request, 400, message, "400.html")
         return self.get_response(request)
 
     @staticmethod
@@ -119,11 +129,3 @@ class BadParametersMiddleware:
                     "limit": MAX_PARAMETER_LENGTH,
                 }
         return None
-
-    @staticmethod
-    def refuse(request, message):
-        if request.path.startswith("/api/"):
-            return JsonResponse(
-                {"detail": message}, status=400, json_dumps_params={"ensure_ascii": False}
-            )
-        return render(request, "400.html", {"message": message}, status=400)

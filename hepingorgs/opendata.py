@@ -132,9 +132,19 @@ def cached_for_the_public(request, respond):
     return response
 
 
+def public_cache(view):
+    """Decorator for public HTML pages, below ``throttle`` (so that a cached answer still
+    counts): served through ``cached_for_the_public``."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        return cached_for_the_public(request, lambda: view(request, *args, **kwargs))
+
+    return wrapper
+
+
 def throttle(scope):
-    """Decorator for public HTML views and downloads: 429 page beyond the scope's rate;
-    pages (not downloads) are then served through ``cached_for_the_public``."""
+    """Decorator for public HTML views and downloads: 429 page beyond the scope's rate."""
 
     def decorator(view):
         @wraps(view)
@@ -149,8 +159,6 @@ def throttle(scope):
                 if wait is not None:
                     response["Retry-After"] = str(wait)
                 return response
-            if scope == "pages":
-                return cached_for_the_public(request, lambda: view(request, *args, **kwargs))
             return view(request, *args, **kwargs)
 
         return wrapper

@@ -14,7 +14,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.validators import MaxValueValidator
-from django.http import FileResponse, JsonResponse
+from django.http import FileResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -24,6 +24,7 @@ from django.views.decorators.http import require_safe
 from django.views.defaults import page_not_found as django_page_not_found
 
 from hepingorgs import access, annual, figures
+from hepingorgs.middleware import error_answer
 from hepingorgs.svg import bar_chart, format_value
 from hepingorgs.xlsx import XLSX_CONTENT_TYPE
 
@@ -214,9 +215,5 @@ def page_not_found(request, exception):
     """The 404 answer: JSON (``{"detail": ...}``, as DRF's) for an address under
     ``/api/`` that matches no route, the site's page elsewhere."""
     if request.path.startswith("/api/"):
-        return JsonResponse(
-            {"detail": _("There is no such resource.")},
-            status=404,
-            json_dumps_params={"ensure_ascii": False},
-        )
+        return error_answer(request, 404, _("There is no such resource."), "404.html")
     return django_page_not_found(request, exception)

@@ -6,7 +6,7 @@ no contacts, no people's names, no applications that were not approved.
 
 from django.shortcuts import render
 
-from hepingorgs.opendata import public, public_paginator, throttle
+from hepingorgs.opendata import public, public_cache, public_paginator, throttle
 from projects.filters import ProjectFilter
 from projects.models import public_projects
 
@@ -15,6 +15,7 @@ PAGE_SIZE = 30
 
 @public
 @throttle("pages")
+@public_cache
 def project_list(request):
     filterset = ProjectFilter(request.GET, queryset=public_projects())
     status = 200

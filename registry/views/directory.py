@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from hepingorgs.extensions import sections
-from hepingorgs.opendata import public, public_paginator, throttle
+from hepingorgs.opendata import public, public_cache, public_paginator, throttle
 from registry import creditcode, directory
 from registry.filters import PublicCommunityGroupFilter, organization_filterset
 
@@ -51,6 +51,7 @@ def _list(request, filterset_class, queryset, template):
 
 @public
 @throttle("pages")
+@public_cache
 def organization_list(request):
     return _list(
         request,
@@ -62,6 +63,7 @@ def organization_list(request):
 
 @public
 @throttle("pages")
+@public_cache
 def organization_detail(request, credit_code):
     code = creditcode.normalize(credit_code)
     if code != credit_code:
@@ -90,6 +92,7 @@ def organization_detail(request, credit_code):
 
 @public
 @throttle("pages")
+@public_cache
 def group_list(request):
     return _list(
         request,
