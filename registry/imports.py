@@ -14,6 +14,7 @@ from functools import cache
 from django import forms
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
+from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -29,6 +30,7 @@ from hepingorgs.imports import (
     INTEGER,
     UPDATE,
     YEAR,
+    AnyOf,
     Column,
     Importer,
     ImportFormMixin,
@@ -107,13 +109,6 @@ def street_index():
         ):
             index[choice_key(key)] = street
     return index
-
-
-def _chunks(values, size=5000):
-    """``values`` in lists of at most ``size`` (query parameters are limited)."""
-    values = sorted(values)
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
 
 
 def street_options():
@@ -687,27 +682,21 @@ class CommunityGroupImporter(Importer):
     def _look_up(self, numbers, names):
         """The groups of the user's scope with one of ``numbers``, the active ones with
         one of ``names``, and which of ``numbers`` groups outside the scope carry."""
-        found = {}
-        for chunk in _chunks(numbers):
-            found.update((g.pk, g) for g in self.scope.filter(filing_number__in=chunk))
-        for chunk in _chunks(names):
-            found.update(
-                (g.pk, g)
-                for g in self.scope.filter(name__in=chunk).exclude(status=FilingStatus.CANCELLED)
+        found = {g.pk: g for g in self.scope.filter(AnyOf(F("filing_number"), numbers))}
+        found.update(
+            (g.pk, g)
+            for g in self.scope.filter(AnyOf(F("name"), names)).exclude(
+                status=FilingStatus.CANCELLED
             )
+        )
         self.by_number = {g.filing_number: g for g in found.values() if g.filing_number}
         self.by_name = {
             (g.street_id, g.name): g for g in found.values() if g.status != FilingStatus.CANCELLED
         }
-        self.numbers_elsewhere = set()
-        for chunk in _chunks(numbers - set(self.by_number)):
-            self.numbers_elsewhere.update(
-                number
-                for pk, number in CommunityGroup.objects.filter(
-                    filing_number__in=chunk
-                ).values_list("pk", "filing_number")
-                if pk not in found
-            )
+        elsewhere = CommunityGroup.objects.filter(
+            AnyOf(F("filing_number"), numbers - set(self.by_number))
+        ).values_list("pk", "filing_number")
+        self.numbers_elsewhere = {number for pk, number in elsewhere if pk not in found}
 
     def _note_highest(self, row, highest):
         street = self._street(row)

@@ -26,9 +26,17 @@ MONEY = {"max_digits": 16, "decimal_places": 2}
 
 def track_history():
     """Inserts, updates and (superuser-only) deletes all leave a history row.
-    Trackers bind to their model, so each model gets fresh ones."""
+    Trackers bind to their model, so each model gets fresh ones.
+
+    Statement-level triggers: one call per statement writes the history rows of all the
+    rows it changed (from its transition table) and attaches the context once. Row-level
+    ones attached the context once per row, which made a large import or bulk write
+    several times slower than the write itself (bench/import.py)."""
+    level = pghistory.Statement
     return pghistory.track(
-        pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent()
+        pghistory.InsertEvent(level=level),
+        pghistory.UpdateEvent(level=level),
+        pghistory.DeleteEvent(level=level),
     )
 
 

@@ -4,6 +4,7 @@ and bulk writes alike, with who made it; the admin History page shows it."""
 import datetime
 
 import pytest
+from django.db.models import Case, F, Value, When
 from django.urls import reverse
 from django.utils import translation
 
@@ -102,6 +103,28 @@ def test_bulk_create_is_recorded(staff_client, district_staff):
         assert entry.is_creation
         assert entry.username == "district"
         assert (label(Organization, "name"), "", organization.name) in entry.changes
+
+
+def test_one_statement_over_many_rows_records_each_changed_row_once(district_staff):
+    """The history triggers run once per statement (pghistory.Statement): each changed
+    row still gets its own event, rows the statement did not change get none, and the
+    statement's rows share one context."""
+    first, second, unchanged = (
+        make_organization(name=name, legal_representative=who)
+        for name, who in (("甲协会", "王某"), ("乙协会", "李某"), ("丙协会", "赵某"))
+    )
+    with acting_as(district_staff, reason="batch"):
+        updated = Organization.objects.filter(pk__in=[first.pk, second.pk, unchanged.pk]).update(
+            legal_representative=Case(
+                When(pk=unchanged.pk, then=F("legal_representative")), default=Value("周某")
+            )
+        )
+    assert updated == 3
+    changed = [o.events.filter(pgh_label="update").get() for o in (first, second)]
+    assert [e.legal_representative for e in changed] == ["周某", "周某"]
+    assert changed[0].pgh_context_id == changed[1].pgh_context_id
+    assert changed[0].pgh_context.metadata["reason"] == "batch"
+    assert not unchanged.events.filter(pgh_label="update").exists()
 
 
 def test_bulk_create_of_annual_reports_is_recorded(organization):
