@@ -54,6 +54,22 @@ def prepare_bulk_writes():
         cursor.execute("SELECT set_config('pgtrigger.ignore', '{}', true)")
 
 
+def share_context_with_thread():
+    """A function to run first in another thread that writes on this thread's
+    connection (the import's write-behind thread), so that its statements carry this
+    thread's history context: django-pghistory keeps the context per thread, and its
+    statement hook would otherwise find none there."""
+    from pghistory import runtime
+
+    value = getattr(runtime._tracker, "value", None)
+
+    def adopt():
+        if value is not None:
+            runtime._tracker.value = value
+
+    return adopt
+
+
 HIDDEN_FIELDS = {"name_pinyin", "name_initials", "created_at", "updated_at", "version"}
 
 

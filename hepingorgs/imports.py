@@ -20,11 +20,15 @@ it updates, and how a batch is written. The engine here does the rest:
 
 Rows are processed in batches (``BATCH_SIZE``): each batch looks up the records its rows
 may update in one query, so memory and query count stay bounded whatever the file size.
+When committing, a batch is written by a second thread on the same connection while the
+next batch is validated (``_WriteBehind``), so the database's work on one batch overlaps
+the Python work on the next.
 """
 
 import datetime
 import io
 import re
+import threading
 import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -33,7 +37,7 @@ from functools import cache, cached_property
 from defusedxml import DefusedXmlException
 from django import forms
 from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.db import DatabaseError, IntegrityError, connection, models, transaction
+from django.db import DatabaseError, IntegrityError, connection, connections, models, transaction
 from django.db.models.expressions import DatabaseDefault
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -47,7 +51,7 @@ from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 from openpyxl.xml.constants import SHEET_MAIN_NS
 
 from hepingorgs import parsing
-from hepingorgs.history import acting_as, prepare_bulk_writes
+from hepingorgs.history import acting_as, prepare_bulk_writes, share_context_with_thread
 from hepingorgs.parsing import ParseError
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -1163,6 +1167,14 @@ class Importer:
 
     def _process(self, table, report, commit, progress):
         self.before_rows(table, commit)
+        if commit:
+            with _WriteBehind(self._write, report) as writer:
+                self._read_batches(table, report, writer, progress)
+        else:
+            self._read_batches(table, report, None, progress)
+        self.after_rows(commit)
+
+    def _read_batches(self, table, report, writer, progress):
         done = 0
         batch = []
         for number, cells in sheet_rows(table.sheet):
@@ -1173,21 +1185,25 @@ class Importer:
                 raise Refused(self._too_many())
             batch.append(self.read(number, cells, table))
             if len(batch) >= self.batch_size:
-                self._batch(batch, report, commit)
+                self._batch(batch, report, writer)
                 batch = []
                 if progress:
                     progress(done)
         if batch:
-            self._batch(batch, report, commit)
+            self._batch(batch, report, writer)
+        if writer is not None:
+            writer.finish()
         if progress:
             progress(done)
         if done == 0:
             raise Refused(
                 _("Sheet %(sheet)s has a header but no data rows.") % {"sheet": table.title}
             )
-        self.after_rows(commit)
 
-    def _batch(self, rows, report, commit):
+    def _batch(self, rows, report, writer):
+        """Validate a batch; when committing (``writer``), hand it to the writer once
+        the batches before it are written without error."""
+        commit = writer is not None
         self.prepare(rows, commit)
         for row in rows:
             # A row with unreadable cells is still checked as far as it can be, so that
@@ -1199,10 +1215,16 @@ class Importer:
                 self.validate(row, skip=unreadable)
             if not row.ok:
                 row.action = ERROR
-        if commit and report.ok and not any(r.action == ERROR for r in rows):
-            self._write(rows)
-        for row in rows:
-            report.add(row)
+        if writer is None:
+            for row in rows:
+                report.add(row)
+            return
+        writer.finish()  # the batch before: its rows reach the report in file order
+        if report.ok and not any(r.action == ERROR for r in rows):
+            writer.start(rows)
+        else:
+            for row in rows:
+                report.add(row)
 
     def _write(self, rows):
         changing = [r for r in rows if r.action in (CREATE, UPDATE)]
@@ -1239,6 +1261,68 @@ class AnyOf(models.Lookup):
         lhs, lhs_params = self.process_lhs(compiler, connection)
         rhs, rhs_params = self.process_rhs(compiler, connection)
         return f"{lhs} = ANY({rhs})", [*lhs_params, *rhs_params]
+
+
+class _WriteBehind:
+    """Writes a batch in a second thread, on the import's own connection and inside its
+    transaction, while the main thread reads and validates the next batch.
+
+    While the writer runs, a statement from the main thread (a look-up in ``prepare``,
+    a related object loaded during validation) waits for it: every statement on the
+    connection takes ``lock``, which the writer holds for its whole batch, so the main
+    thread never runs inside the writer's savepoint or after a failed statement of it.
+    ``finish()`` waits for the batch, puts its rows in the report (in file order, with any
+    error the database gave a row) and re-raises what the writer raised."""
+
+    def __init__(self, write, report):
+        self.write, self.report = write, report
+        self.connection = connections["default"]
+        self.lock = threading.RLock()
+        self.thread = self.rows = self.error = None
+        self.adopt_context = share_context_with_thread()
+
+    def __enter__(self):
+        self._guard = self.connection.execute_wrapper(self._guarded)
+        self._guard.__enter__()
+        self.connection.inc_thread_sharing()
+        return self
+
+    def __exit__(self, *exc_info):
+        try:
+            if self.thread is not None:
+                self.thread.join()
+        finally:
+            self.connection.dec_thread_sharing()
+            self._guard.__exit__(*exc_info)
+
+    def _guarded(self, execute, sql, params, many, context):
+        with self.lock:
+            return execute(sql, params, many, context)
+
+    def _run(self, rows):
+        connections["default"] = self.connection
+        self.adopt_context()
+        try:
+            with self.lock:
+                self.write(rows)
+        except BaseException as error:  # re-raised in the main thread by finish()
+            self.error = error
+
+    def start(self, rows):
+        self.rows = rows
+        self.thread = threading.Thread(target=self._run, args=(rows,), name="import-writer")
+        self.thread.start()
+
+    def finish(self):
+        if self.thread is None:
+            return
+        self.thread.join()
+        rows, error = self.rows, self.error
+        self.thread = self.rows = self.error = None
+        if error is not None:
+            raise error
+        for row in rows:
+            self.report.add(row)
 
 
 def copy_create(model, objs):

@@ -287,3 +287,45 @@ def test_all_errors_of_all_rows_are_reported(district_staff, qyc_community):
         (4, "所属社区"),
     ]
     assert report.counts == {"create": 1, "update": 0, "unchanged": 0, "error": 2}
+
+
+def test_a_row_the_database_refuses_in_a_middle_batch_is_named_and_nothing_is_written(
+    district_staff, quanyechang, qyc_community
+):
+    """Batches are written by a second thread while the next one is validated; a row the
+    database refuses there (a check the forms do not know, added for this test inside
+    its transaction) is still reported by its row number, the later batches are still
+    validated, and nothing of the file is written."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "ALTER TABLE registry_communitygroup ADD CONSTRAINT test_refused_name "
+            "CHECK (name NOT LIKE '%拒收%')"
+        )
+    before = state()
+    rows = [group_row(f"福明社区第{n}队") for n in range(1, 8)]
+    rows[3] = group_row("福明社区拒收队")
+    rows.append(group_row("最后一队", 成员人数="很多"))
+    importer = importer_for("community-groups", district_staff)
+    importer.batch_size = 2
+    report = importer.run(xlsx(rows), commit=True, file_name="ledger.xlsx")
+    assert not report.committed
+    assert [e[0] for e in report.errors] == [5, 9]  # the header is row 1
+    assert "test_refused_name" in report.errors[0][2]
+    assert report.errors[1] == [9, "成员人数", "很多 不是整数。"]
+    assert [p[0] for p in report.preview] == [2, 3, 4, 6, 7, 8]
+    assert state() == before
+
+
+def test_a_commit_of_many_batches_keeps_file_order_and_one_history_context(
+    district_staff, quanyechang, qyc_community
+):
+    rows = [group_row(f"福明社区第{n}队", number=f"QYC-2016-{n:04d}") for n in range(1, 24)]
+    importer = importer_for("community-groups", district_staff)
+    importer.batch_size = 5
+    report = importer.run(xlsx(rows), commit=True, file_name="ledger.xlsx")
+    assert report.committed and report.counts["create"] == 23, report.errors
+    assert [p[0] for p in report.preview] == list(range(2, 25))
+    groups = CommunityGroup.objects.filter(filing_number__startswith="QYC-2016-")
+    assert groups.count() == 23
+    contexts = {e.pgh_context_id for g in groups for e in g.events.all()}
+    assert len(contexts) == 1 and None not in contexts
