@@ -30,6 +30,10 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hepingorgs.settings")
+# Every request measured is built afresh: no public answer cache, no rate limit.
+os.environ["PUBLIC_CACHE_SECONDS"] = "0"
+for rate in ("PUBLIC_PAGE_RATE", "PUBLIC_API_RATE"):
+    os.environ[rate] = "1000000/minute"
 
 PASSWORD = "bench-password-2026"
 PAGE = 20  # rows per page of the public directory
@@ -567,12 +571,54 @@ def baseline(model, pks):
 def http_cases(clerk, staff):
     from django.test import Client
 
+    from registry.models import Organization, Street
+
     clerk_client, staff_client = Client(), Client()
+    street = Street.objects.get(abbreviation="QYC").code
     assert clerk_client.login(username=clerk.username, password=PASSWORD)
     assert staff_client.login(username=staff.username, password=PASSWORD)
     organizations = "/admin/registry/organization/"
     groups = "/admin/registry/communitygroup/"
+    public = Client()
+    code = Organization.objects.order_by("pk").values_list("credit_code", flat=True)[
+        Organization.objects.count() // 2
+    ]
     return [
+        ("public: home page", public, "/"),
+        ("public: directory page 1", public, "/directory/"),
+        ("public: directory search 1 char 养", public, "/directory/?q=养"),
+        ("public: directory search 2 chars 养老", public, "/directory/?q=养老"),
+        ("public: directory search 2 chars 和平", public, "/directory/?q=和平"),
+        ("public: directory search 4 chars 养老服务", public, "/directory/?q=养老服务"),
+        ("public: directory search pinyin hepingqu", public, "/directory/?q=hepingqu"),
+        ("public: directory search initials hpq", public, "/directory/?q=hpq"),
+        ("public: directory search initials tjshpq", public, "/directory/?q=tjshpq"),
+        ("public: directory search credit code", public, f"/directory/?q={code}"),
+        ("public: directory search code, last 6", public, f"/directory/?q={code[-6:]}"),
+        ("public: directory filter type", public, "/directory/?org_type=3"),
+        ("public: directory filter street", public, f"/directory/?street={street}"),
+        ("public: directory filter grade", public, "/directory/?evaluation_grade=5A"),
+        ("public: directory filter credit list now", public, "/directory/?credit_listed=true"),
+        ("public: directory filter Party organization", public,
+         "/directory/?has_party_organization=true"),
+        ("public: directory filters combined", public,
+         f"/directory/?org_type=1&field=04&street={street}&status=active&evaluation_grade=4A"),
+        ("public: directory by registration date", public, "/directory/?sort=-registered"),
+        ("public: directory filter venture funded", public, "/directory/?venture_funded=true"),
+        ("public: directory deep page 500", public, "/directory/?page=500"),
+        ("public: directory type 1, deep page 500", public, "/directory/?org_type=1&page=500"),
+        ("public: directory profile", public, f"/directory/{code}/"),
+        ("public: groups page 1", public, "/community-groups/"),
+        ("public: groups search 2 chars 合唱", public, "/community-groups/?q=合唱"),
+        ("public: groups search 1 char 舞", public, "/community-groups/?q=舞"),
+        ("public: groups search pinyin taijiquan", public, "/community-groups/?q=taijiquan"),
+        ("public: groups deep page 500", public, "/community-groups/?page=500"),
+        ("public: api organizations", public, "/api/v1/organizations/"),
+        ("public: api organizations search 养老", public, "/api/v1/organizations/?q=养老"),
+        ("public: api organizations updated_since", public,
+         "/api/v1/organizations/?updated_since=2026-01-01T00:00:00Z"),
+        ("public: api community-groups search 合唱", public, "/api/v1/community-groups/?q=合唱"),
+        ("public: stats", public, "/stats/"),
         ("http: clerk workspace list", clerk_client, "/filings/"),
         ("http: clerk workspace search 合唱", clerk_client, "/filings/?q=合唱"),
         ("http: clerk workspace page 50", clerk_client, "/filings/?page=50"),
@@ -672,10 +718,11 @@ def main():
         if not wanted(label):
             continue
         if login_ms is None:
-            login_ms = timed(lambda c=client: c.get("/accounts/login/"), args.rounds)[1]
+            login = "/accounts/login/"
+            login_ms = timed(lambda c=client, u=login: c.get(u, secure=True), args.rounds)[1]
 
         def get(client=client, url=url):
-            response = client.get(url)
+            response = client.get(url, secure=True)
             assert response.status_code == 200, (url, response.status_code)
             return response
 
@@ -683,7 +730,14 @@ def main():
         with CaptureQueriesContext(connection) as queries:
             get()
         context = response.context
-        shown = len(context["page"]) if "page" in context else len(context["cl"].result_list)
+        if context is None:  # JSON
+            shown = len(response.json().get("results", []))
+        elif "page" in context:
+            shown = len(context["page"] or [])
+        elif "cl" in context:
+            shown = len(context["cl"].result_list)
+        else:
+            shown = ""
         report((label, p50, p95, login_ms, shown, None, len(queries)))
 
 

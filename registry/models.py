@@ -284,6 +284,20 @@ def default_authority():
     return settings.REGISTRATION_AUTHORITY
 
 
+# Columns the public lists filter on, carried in their ordering indexes.
+DIRECTORY_FILTER_COLUMNS = [
+    "org_type",
+    "priority_category",
+    "field",
+    "street",
+    "status",
+    "grade",
+    "grade_expires_on",
+    "party_form",
+]
+GROUP_FILTER_COLUMNS = ["street", "community", "category", "status"]
+
+
 @track_history()
 class Organization(PinyinMixin):
     name = models.CharField(_("name"), max_length=200)
@@ -413,9 +427,19 @@ class Organization(PinyinMixin):
             models.Index(fields=["status", "org_type"], name="organization_status_type"),
             models.Index(fields=["updated_at"], name="organization_updated_at"),
             # The public directory's sort orders, with the primary key that keeps pages
-            # stable, so that page 1 reads 20 index entries instead of sorting every row.
-            models.Index(fields=["name_pinyin", "id"], name="organization_pinyin_id"),
-            models.Index(fields=["registered_on", "id"], name="organization_registered_id"),
+            # stable, so that page 1 reads 20 index entries instead of sorting every row;
+            # with the filters' columns included, a filtered or deep page finds its keys
+            # in the index alone (registry.search._by_keys), without a visit to each row.
+            models.Index(
+                fields=["name_pinyin", "id"],
+                include=DIRECTORY_FILTER_COLUMNS,
+                name="organization_pinyin_id",
+            ),
+            models.Index(
+                fields=["registered_on", "id"],
+                include=DIRECTORY_FILTER_COLUMNS,
+                name="organization_registered_id",
+            ),
             # Search at national scale (registry.search, measured in docs/benchmarks.md):
             # names by any substring (n-grams; the trigram index on the name is gone: it
             # cannot serve one or two characters, yet the planner read all of it for
@@ -818,11 +842,13 @@ class CommunityGroup(PinyinMixin):
             # Sort orders of the public list of filed groups (see Organization).
             models.Index(
                 fields=["name_pinyin", "id"],
+                include=GROUP_FILTER_COLUMNS,
                 name="communitygroup_public_pinyin",
                 condition=Q(status__in=NUMBERED_STATUSES),
             ),
             models.Index(
                 fields=["filed_on", "id"],
+                include=GROUP_FILTER_COLUMNS,
                 name="communitygroup_public_filed",
                 condition=Q(status__in=NUMBERED_STATUSES),
             ),

@@ -35,7 +35,7 @@ from functools import cached_property
 
 from django.contrib.postgres.fields import ArrayField
 from django.core.paginator import Paginator
-from django.db import connections, models
+from django.db import OperationalError, connections, models, transaction
 from django.db.models import Case, F, Func, IntegerField, Q, Value, When
 from django.db.models.functions import Reverse
 
@@ -260,22 +260,95 @@ def capped_count(queryset, cap=COUNT_CAP):
     return queryset.order_by()[: cap + 1].count()
 
 
+# Plans other than walking an index in the query's order, switched off for one statement:
+# collecting the matches (bitmap, sequential scan), or any index and then sorting.
+# Parallel workers each walk a part of the index and together read many times the rows
+# one walk needs. A walk that has not filled its page by WALK_TIMEOUT_MS (the matches
+# sit far down the order, e.g. 天津市和平区 names under "t" for "tjshpq") is stopped and
+# the planner's own plan runs instead.
+WALK_TIMEOUT_MS = 25
+_WALK = {
+    "enable_bitmapscan": "off",
+    "enable_seqscan": "off",
+    "enable_sort": "off",
+    "enable_incremental_sort": "off",
+    "max_parallel_workers_per_gather": "0",
+    "statement_timeout": str(WALK_TIMEOUT_MS),
+}
+# The other way: collect every match through the search indexes, then sort them.
+_COLLECT = {"enable_indexscan": "off"}
+QUERY_CANCELED = "57014"
+
+
+def walked(queryset, start, stop):
+    """Rows ``start:stop`` of ``queryset``, read by walking the index of its ordering and
+    testing each row rather than by collecting every match first and sorting them.
+
+    For a search known to match more rows than the count cap. PostgreSQL multiplies the
+    selectivities of the n-gram look-up and of ``ILIKE`` (or of each trigram) as if they
+    were independent, expects a few hundred matches where there are tens of thousands,
+    and so collects and sorts all of them (bitmap scan, 75 ms for 养老 over a million
+    names); walking the name order until the page is full tests about
+    ``page size x rows / matches`` names (3 ms). The planner's choice is switched off for
+    this one statement (``SET LOCAL`` in a savepoint); when the matches are bunched far
+    down the order and the walk runs past ``WALK_TIMEOUT_MS``, it is cancelled and the
+    planner's plan reads the page."""
+    try:
+        return _with_settings(queryset, start, stop, _WALK)
+    except OperationalError as error:
+        if getattr(error.__cause__, "sqlstate", None) != QUERY_CANCELED:
+            raise
+    return _with_settings(queryset, start, stop, _COLLECT)
+
+
+def _with_settings(queryset, start, stop, settings):
+    """``queryset[start:stop]`` with the planner ``settings`` for this one statement (in
+    a transaction of its own, or a savepoint of the caller's, which then resets them)."""
+    connection = connections[queryset.db]
+    inside = connection.in_atomic_block
+    values = ", ".join(f"set_config('{name}', '{value}', true)" for name, value in settings.items())
+    with transaction.atomic(using=queryset.db), connection.cursor() as cursor:
+        cursor.execute(f"SELECT {values}")
+        rows = list(queryset[start:stop])
+        if inside:
+            cursor.execute("; ".join(f"RESET {name}" for name in settings))
+        return rows
+
+
 def _ranked_slice(queryset, first, start, stop, cap):
-    """Rows ``start:stop`` of ``queryset`` ordered by ``search_rank`` and then the rest of
-    its ordering, without computing the rank of every row: the best-ranked rows
-    (``first``) come from their indexes, the others in the remaining order."""
+    """Rows ``start:stop`` of a search result larger than the count cap, ordered by
+    ``search_rank`` and then the rest of its ordering, without computing the rank of
+    every row: the best-ranked rows (``first``: exact and prefix matches, which are
+    always matches) are found through their own indexes alone and then checked against
+    the whole query by primary key; the others come by walking the remaining order."""
     rest_order = queryset.query.order_by[1:]
-    best = queryset.filter(first)
-    best_count = capped_count(best, cap)
-    if best_count > cap:
+    candidates = list(
+        queryset.model._base_manager.filter(first)
+        .order_by()
+        .values_list("pk", flat=True)[: cap + 1]
+    )
+    if len(candidates) > cap:
         # Even the exact and prefix matches are too many to sort by rank.
-        return list(queryset.order_by(*rest_order)[start:stop])
-    rows = list(best[start:stop]) if start < best_count else []
+        return walked(queryset.order_by(*rest_order), start, stop)
+    best = list(queryset.filter(pk__in=candidates)) if candidates else []
+    rows = best[start:stop]
     wanted = stop - start - len(rows)
     if wanted > 0:
-        offset = max(0, start - best_count)
-        rows += list(queryset.exclude(first).order_by(*rest_order)[offset : offset + wanted])
+        offset = max(0, start - len(best))
+        rest = queryset.exclude(pk__in=[row.pk for row in best]) if best else queryset
+        rows += walked(rest.order_by(*rest_order), offset, offset + wanted)
     return rows
+
+
+def _by_keys(queryset, start, stop):
+    """Rows ``start:stop`` of a large list: their primary keys first (from an index
+    alone where one covers the ordering and the filters, however deep the page), then
+    the rows themselves by key, in the same order."""
+    if queryset._fields is not None:  # values(): no instances to fetch by key
+        return list(queryset[start:stop])
+    keys = list(queryset.values_list("pk", flat=True)[start:stop])
+    found = queryset.order_by().in_bulk(keys) if keys else {}
+    return [found[key] for key in keys if key in found]
 
 
 def planner_estimate(queryset):
@@ -340,8 +413,10 @@ class EstimatedCountPaginator(Paginator):
             rows = _ranked_slice(
                 self.object_list, first, bottom, bottom + self.per_page, self.search_cap
             )
+        elif first is not None:
+            rows = walked(self.object_list, bottom, bottom + self.per_page)
         else:
-            rows = self.object_list[bottom : bottom + self.per_page]
+            rows = _by_keys(self.object_list, bottom, bottom + self.per_page)
         return self._get_page(rows, number, self)
 
     @cached_property

@@ -4,9 +4,11 @@ the counts that stay cheap on a large register."""
 
 import pytest
 from django.db import connection
+from django.db.models import CharField, Func, Value
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from registry import filings
+from registry import filings, search
 from registry.models import CommunityGroup, Organization
 from registry.search import (
     EstimatedCountPaginator,
@@ -17,6 +19,7 @@ from registry.search import (
     normalize,
     search_groups,
     search_organizations,
+    walked,
 )
 from tests.conftest import client_for, make_group, make_organization, valid_code
 from tests.registry.test_admin import admin_url, full_width
@@ -314,6 +317,59 @@ def test_paginator_orders_by_pinyin_when_even_the_best_matches_are_too_many(orga
     by_pinyin = [o.name for o in result.order_by("name_pinyin", "id")]
     paginator = OneCap(result, 4)
     assert [o.name for o in paginator.page(1)] == by_pinyin
+
+
+def test_a_deep_page_of_a_large_filtered_list_comes_by_keys(organizations):
+    """Above the cap, an unsearched list reads the page's keys first (from the covering
+    index at scale), then the rows: the same rows in the same order as a plain slice."""
+    listed = Organization.objects.exclude(name=CHAMBER).order_by("name_pinyin", "id")
+    expected = [o.pk for o in listed]
+    paginator = TinyCap(listed, 2)
+    assert not paginator.count_is_exact
+    assert [o.pk for n in (1, 2, 3) for o in paginator.page(n)] == expected
+
+
+def settings_now(*names):
+    values = []
+    with connection.cursor() as cursor:
+        for name in names:
+            cursor.execute(f"SHOW {name}")
+            values.append(cursor.fetchone()[0])
+    return values
+
+
+WALKED = ("enable_seqscan", "enable_bitmapscan", "enable_sort", "statement_timeout")
+
+
+def test_a_walk_leaves_the_connection_as_it_found_it(organizations):
+    before = settings_now(*WALKED, "enable_indexscan")
+    result = search_organizations(Organization.objects.all(), "养老").order_by("name_pinyin", "id")
+    assert [o.name for o in walked(result, 0, 10)] == [o.name for o in result]
+    assert settings_now(*WALKED, "enable_indexscan") == before
+
+
+def test_a_walk_that_runs_too_long_gives_way_to_the_planners_plan(organizations, monkeypatch):
+    """A walk over matches bunched far down the order is cancelled after WALK_TIMEOUT_MS;
+    the page then comes from collecting the matches and sorting them, with the same
+    rows. Each name here takes 30 ms to test (pg_sleep), so the walk cannot finish."""
+    monkeypatch.setitem(search._WALK, "statement_timeout", "20")
+    slow = (
+        Organization.objects.alias(
+            pause=Func(Value(0.03), function="pg_sleep", output_field=CharField())
+        )
+        .filter(pause__isnull=False, name__contains="养老")
+        .order_by("name_pinyin", "id")
+    )
+    with CaptureQueriesContext(connection) as queries:
+        rows = walked(slow, 0, 2)
+    assert [o.name for o in rows] == [o.name for o in slow[:2]]
+    settings_set = [q["sql"] for q in queries.captured_queries if "set_config" in q["sql"]]
+    assert len(settings_set) == 2 and "enable_indexscan" in settings_set[1]
+    assert settings_now("statement_timeout", "enable_indexscan") == ["0", "on"]
+
+
+def test_the_application_switches_jit_off(db):
+    assert settings_now("jit") == ["off"]
 
 
 def test_sampled_counts_agree_with_exact_ones_on_a_small_table(organizations):
