@@ -196,14 +196,21 @@ REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXY_COUNT
 # Seconds an anonymous visitor's public page or API answer may be served from the cache
 # (hepingorgs.opendata.cached_for_the_public); 0 turns it off.
 PUBLIC_CACHE_SECONDS = int(os.environ.get("PUBLIC_CACHE_SECONDS", "30"))
+# Seconds the figures of a completed year on the home page and /stats/ are kept in the
+# cache (hepingorgs.views.public_figures): computing them reads every organization and
+# group (4 s at a million organizations); a correction to a past year shows after this
+# long. 0 computes them at every visit.
+PUBLIC_FIGURES_SECONDS = envint("PUBLIC_FIGURES_SECONDS", 600)
 PUBLIC_THROTTLE_RATES = {
     "pages": os.environ.get("PUBLIC_PAGE_RATE", "120/minute"),
     "api": os.environ.get("PUBLIC_API_RATE", "60/minute"),
     "downloads": os.environ.get("PUBLIC_DOWNLOAD_RATE", "20/hour"),
 }
-# Lists count matching rows up to this many and then say "more than"; an exact count of
-# a million rows costs more than the page itself.
-PUBLIC_COUNT_CAP = envint("PUBLIC_COUNT_CAP", 10_000)
+# Lists count matching rows up to this many and show the planner's estimate ("≈") above;
+# an exact count of a million rows costs more than the page itself. 2,000 keeps a
+# district's filtered lists exact and every count under a few milliseconds at national
+# scale (counting 10,000 credit-listed organizations took 100 ms: docs/benchmarks.md).
+PUBLIC_COUNT_CAP = envint("PUBLIC_COUNT_CAP", 2_000)
 SPECTACULAR_SETTINGS = {
     "TITLE": f"{DISTRICT_NAME}社会组织公开数据接口",
     "DESCRIPTION": (

@@ -83,3 +83,21 @@ def test_query_count_does_not_depend_on_the_data(client, district, django_assert
 
 def test_posting_is_refused(client, db):
     assert client.post("/").status_code == 405
+
+
+def test_the_figures_of_a_completed_year_are_kept_for_a_while(client, district, settings):
+    """They read the whole register (seconds at national scale), so the home page and
+    /stats/ keep them in the cache for PUBLIC_FIGURES_SECONDS; with 0 every visit
+    computes them."""
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.PUBLIC_FIGURES_SECONDS = 600
+    assert "<dt>登记社会组织总数</dt><dd>2</dd>" in client.get("/").content.decode()
+    make_organization(registered_on=datetime.date(2016, 3, 1))
+    assert "<dt>登记社会组织总数</dt><dd>2</dd>" in client.get("/").content.decode()
+    stats = client.get("/stats/?year=2016").content.decode()
+    settings.PUBLIC_FIGURES_SECONDS = 0
+    assert "<dt>登记社会组织总数</dt><dd>3</dd>" in client.get("/").content.decode()
+    assert client.get("/stats/?year=2016").content.decode() != stats
+    cache.clear()
