@@ -10,7 +10,7 @@ registry renders these without importing this app.
   rejected (a terminated project did receive money).
 """
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -132,12 +132,18 @@ def admin_section(organization):
 
 
 def funded_condition():
-    """Organizations that applied for or hosted a project approved or later."""
-    return Exists(
-        Project.objects.filter(status__in=AWARDED_STATUSES).filter(
-            Q(applicant_organization=OuterRef("pk")) | Q(host=OuterRef("pk"))
-        )
+    """Organizations that applied for or hosted a project approved or later.
+
+    The funded organizations' keys as one set (a UNION), which PostgreSQL joins from
+    the few projects' side; an ``EXISTS`` with ``applicant = org OR host = org`` was
+    tested against every organization (0.6 s at a million). No NULL in the set, so
+    that its negation (``NOT IN``) keeps the organizations without a project."""
+    funded = Project.objects.filter(status__in=AWARDED_STATUSES).order_by()
+    applicants = funded.filter(applicant_organization__isnull=False).values(
+        "applicant_organization"
     )
+    hosts = funded.filter(host__isnull=False).values("host")
+    return Q(pk__in=applicants.union(hosts))
 
 
 def apply_venture_funded(queryset, value):
