@@ -461,6 +461,9 @@ class Organization(PinyinMixin):
                 OpClass(Reverse("credit_code"), name="text_pattern_ops"),
                 name="organization_code_suffix",
             ),
+            # The grades in force (grade, and an expiry date not past), counted from the
+            # index alone.
+            models.Index(fields=["grade", "grade_expires_on"], name="organization_grade_expiry"),
             # Any combination of the directory's filters from one index (btree_gin).
             GinIndex(
                 fields=[

@@ -257,7 +257,9 @@ def search_groups(queryset, text, *, private=False):
 def capped_count(queryset, cap=COUNT_CAP):
     """The number of rows, read no further than ``cap + 1``: a result above ``cap`` means
     "more than ``cap``". One query."""
-    return queryset.order_by()[: cap + 1].count()
+    # Only the key: the annotations of a public list (credit listings as EXISTS) are
+    # computed for the page's rows, not for every row counted.
+    return queryset.order_by().values("pk")[: cap + 1].count()
 
 
 # Plans other than walking an index in the query's order, switched off for one statement:
@@ -403,20 +405,24 @@ class EstimatedCountPaginator(Paginator):
         ordering = self.object_list.query.order_by
         first = getattr(self.object_list.query, "search_first", None)
         ranked = first is not None and ordering and ordering[0] == "search_rank"
-        if self.count_is_exact:
-            return super().page(number)
-        # Django's page stops at ``count``; an estimate may fall short of the real rows,
-        # so an estimated page always takes its full ``per_page`` slice.
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
-        if ranked:
-            rows = _ranked_slice(
-                self.object_list, first, bottom, bottom + self.per_page, self.search_cap
-            )
+        top = bottom + self.per_page
+        if self.count_is_exact:
+            if top + self.orphans >= self.count:
+                top = self.count
+            if first is not None:
+                rows = self.object_list[bottom:top]
+            else:
+                rows = _by_keys(self.object_list, bottom, top)
+        # Django's page stops at ``count``; an estimate may fall short of the real rows,
+        # so an estimated page always takes its full ``per_page`` slice.
+        elif ranked:
+            rows = _ranked_slice(self.object_list, first, bottom, top, self.search_cap)
         elif first is not None:
-            rows = walked(self.object_list, bottom, bottom + self.per_page)
+            rows = walked(self.object_list, bottom, top)
         else:
-            rows = _by_keys(self.object_list, bottom, bottom + self.per_page)
+            rows = _by_keys(self.object_list, bottom, top)
         return self._get_page(rows, number, self)
 
     @cached_property
