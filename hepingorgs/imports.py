@@ -37,7 +37,14 @@ from functools import cache, cached_property
 from defusedxml import DefusedXmlException
 from django import forms
 from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.db import DatabaseError, IntegrityError, connection, connections, models, transaction
+from django.db import (
+    DatabaseError,
+    IntegrityError,
+    connections,
+    models,
+    router,
+    transaction,
+)
 from django.db.models.expressions import DatabaseDefault
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -959,6 +966,8 @@ class Importer:
     columns = ()
     form_class = None
     batch_size = BATCH_SIZE
+    # Write each batch in a second thread while the next one is validated.
+    write_behind = True
     # Model fields the form compares to decide whether an existing record changes.
     compared_fields = ()
     # Columns without which a row cannot find its record (``locate`` is then skipped).
@@ -1168,7 +1177,7 @@ class Importer:
     def _process(self, table, report, commit, progress):
         self.before_rows(table, commit)
         if commit:
-            with _WriteBehind(self._write, report) as writer:
+            with _WriteBehind(self._write, report, threaded=self.write_behind) as writer:
                 self._read_batches(table, report, writer, progress)
         else:
             self._read_batches(table, report, None, progress)
@@ -1274,8 +1283,8 @@ class _WriteBehind:
     ``finish()`` waits for the batch, puts its rows in the report (in file order, with any
     error the database gave a row) and re-raises what the writer raised."""
 
-    def __init__(self, write, report):
-        self.write, self.report = write, report
+    def __init__(self, write, report, threaded=True):
+        self.write, self.report, self.threaded = write, report, threaded
         self.connection = connections["default"]
         self.lock = threading.RLock()
         self.thread = self.rows = self.error = None
@@ -1310,13 +1319,20 @@ class _WriteBehind:
 
     def start(self, rows):
         self.rows = rows
+        if not self.threaded:
+            try:
+                self.write(rows)
+            except BaseException as error:  # raised by finish(), as from the thread
+                self.error = error
+            return
         self.thread = threading.Thread(target=self._run, args=(rows,), name="import-writer")
         self.thread.start()
 
     def finish(self):
-        if self.thread is None:
+        if self.rows is None:
             return
-        self.thread.join()
+        if self.thread is not None:
+            self.thread.join()
         rows, error = self.rows, self.error
         self.thread = self.rows = self.error = None
         if error is not None:
@@ -1340,6 +1356,9 @@ def copy_create(model, objs):
         for f in opts.concrete_fields
         if not f.generated and not isinstance(f, models.AutoField | models.BigAutoField)
     ]
+    # The connection itself, not the thread-local proxy: a value's preparation asks for
+    # it (and its ``ops``) once per value, a tenth of the commit's time through the proxy.
+    db = connections[router.db_for_write(model)]
     rows = []
     for obj in objs:
         obj._prepare_related_fields_for_save(operation_name="bulk_create")
@@ -1350,18 +1369,18 @@ def copy_create(model, objs):
             model.objects.bulk_create(objs)
             return
         prepared = zip(fields, values, strict=True)
-        rows.append([f.get_db_prep_save(value, connection) for f, value in prepared])
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    table = connection.ops.quote_name(opts.db_table)
-    with connection.cursor() as cursor:
+        rows.append([f.get_db_prep_save(value, db) for f, value in prepared])
+    columns = ", ".join(db.ops.quote_name(f.column) for f in fields)
+    table = db.ops.quote_name(opts.db_table)
+    with db.cursor() as cursor:
         cursor.execute("SELECT 1")  # through Django: sets the history context first
-        with connection.wrap_database_errors:
+        with db.wrap_database_errors:
             with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
     for obj in objs:
         obj._state.adding = False
-        obj._state.db = connection.alias
+        obj._state.db = db.alias
 
 
 class _Rollback(Exception):
