@@ -1114,11 +1114,12 @@ class Importer:
             self._compared_fields = [self.model._meta.get_field(n) for n in self.compared_fields]
         return self._compared_fields
 
-    def check_duplicate(self, row, key, message):
-        """An error if an earlier row of the file had the same key."""
+    def check_duplicate(self, row, key, message, column=""):
+        """An error (on ``column``, the key's column) if an earlier row of the file had
+        the same key."""
         earlier = self.seen.get(key)
         if earlier is not None:
-            row.error("", message % {"row": earlier})
+            row.error(column, message % {"row": earlier})
             return True
         self.seen[key] = row.number
         return False

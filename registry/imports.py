@@ -296,7 +296,7 @@ class OrganizationImporter(Importer):
         code = creditcode.normalize(row.values["credit_code"])
         row.values["credit_code"] = code
         row.label = f"{code} {row.values.get('name', '')}"
-        if self.check_duplicate(row, code, DUPLICATE_CODE):
+        if self.check_duplicate(row, code, DUPLICATE_CODE, "统一社会信用代码"):
             return
         if "street" in row.values:
             street = self.streets.get(choice_key(row.values["street"]))
@@ -764,12 +764,13 @@ class CommunityGroupImporter(Importer):
             if number in self.numbers_elsewhere:
                 row.error("备案编号", _("Another street's group already has this filing number."))
                 return
-            if self.check_duplicate(row, ("number", number), DUPLICATE_NUMBER):
+            if self.check_duplicate(row, ("number", number), DUPLICATE_NUMBER, "备案编号"):
                 return
         if status != FilingStatus.CANCELLED and self.check_duplicate(
             row,
             ("name", street.pk, name),
             DUPLICATE_NAME,
+            "名称",
         ):
             return
         existing = self.by_number.get(number) if number else None

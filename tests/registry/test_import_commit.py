@@ -268,7 +268,11 @@ def test_a_group_in_the_workspace_workflow_is_not_overwritten(
 def test_duplicate_rows_in_one_file_are_errors(district_staff, qyc_community):
     content = xlsx([group_row("福明社区合唱团"), group_row("福明社区合唱团")])
     report = run("community-groups", district_staff, content)
-    assert not report.committed and [e[0] for e in report.errors] == [3]
+    assert not report.committed and [e[:2] for e in report.errors] == [[3, "名称"]]
+    assert "第2行" in report.errors[0][2]
+    numbered = [group_row(f"福明社区第{n}队", number="QYC-2016-0001") for n in (1, 2)]
+    report = run("community-groups", district_staff, xlsx(numbered))
+    assert [e[:2] for e in report.errors] == [[3, "备案编号"]]
     assert "第2行" in report.errors[0][2]
 
 
