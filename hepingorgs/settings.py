@@ -61,8 +61,10 @@ DATABASES = {
 # work_mem: a search in a street of half a million groups intersects bitmaps of that
 # many rows; in PostgreSQL's default 4 MB they become lossy, and every row of a lossy
 # page is tested again, n-grams computed (250 ms instead of 30 for a clerk's search).
-# (Behind PgBouncer, let it pass the startup parameter: ignore_startup_parameters.)
-CONNECTION_OPTIONS = {"options": "-c jit=off -c work_mem=32MB"}
+# Behind PgBouncer, which does not pass this startup parameter, set DATABASE_OPTIONS=""
+# and the same settings on the database (docs/deploy.md).
+_database_options = os.environ.get("DATABASE_OPTIONS", "-c jit=off -c work_mem=32MB")
+CONNECTION_OPTIONS = {"options": _database_options} if _database_options else {}
 DATABASES["default"].setdefault("OPTIONS", {}).update(CONNECTION_OPTIONS)
 if os.environ.get("TEST_DATABASE_NAME"):
     # Lets several test runs share one server without clobbering each other.
