@@ -6,7 +6,7 @@ import pytest
 
 from registry import filings
 from tests.conftest import make_group, make_organization
-from tests.e2e.test_filing_browser import CHROMIUM, SCREENSHOTS, browser, phone  # noqa: F401
+from tests.e2e.test_filing_browser import SCREENSHOTS, phone
 
 pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -25,7 +25,7 @@ def public_data(quanyechang, qyc_community):
     return org
 
 
-def test_visitor_searches_on_a_phone(live_server, public_data, browser):  # noqa: F811
+def test_visitor_searches_on_a_phone(live_server, public_data, browser):
     # ``browser`` comes last: Playwright's loop must start after the database fixtures.
     org = public_data
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
