@@ -57,6 +57,7 @@ def test_visitor_searches_on_a_phone(live_server, public_data, browser):
     assert fits(page)
 
     page.click("text=工作人员登录")
+    page.wait_for_selector("form.login")  # the login page, not the one being left
     widths = page.eval_on_selector_all(
         "form.login input:not([type=hidden])", "els => els.map(e => e.offsetWidth)"
     )
