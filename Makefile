@@ -5,6 +5,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 DEV_SECRET := insecure-development-key-only
+# pytest workers for `make test` (pytest-xdist): one per core, at most 4.
+TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); echo $$(( n < 4 ? n : 4 )))
 
 .PHONY: run test venv db stop-db lint messages demo serve backup restore
 
@@ -46,7 +48,7 @@ run: demo
 
 test: venv db messages lint node_modules/.installed
 	SECRET_KEY=$(DEV_SECRET) $(BIN)/python manage.py makemigrations --check --dry-run
-	SECRET_KEY=$(DEV_SECRET) $(BIN)/pytest
+	SECRET_KEY=$(DEV_SECRET) $(BIN)/pytest -n $(TEST_WORKERS) --dist loadscope
 
 # As in production: DEBUG off, settings from the environment (SECRET_KEY required; see
 # docs/deploy.md), static files collected for whitenoise, gunicorn on loopback behind the

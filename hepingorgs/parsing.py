@@ -23,7 +23,7 @@ EXCEL_EPOCH = datetime.date(1899, 12, 30)
 # Serial numbers that can be a date in a ledger: 1900-03-01 .. 2199-12-31. Serials below
 # 61 would need a calendar of their own (60 is Excel's 29 February 1900); no ledger of a
 # social organization has a date in January or February 1900.
-EXCEL_SERIALS = (61, 109573)
+EXCEL_SERIALS = (61, 109574)  # (2199-12-31 - EXCEL_EPOCH).days is 109574
 EARLIEST_YEAR, LATEST_YEAR = 1900, 2199
 
 # Full-width ASCII (ＡＢＣ１２３) is U+FF01..U+FF5E, 0xFEE0 above the ASCII character.

@@ -1,17 +1,22 @@
 """Named actors used across the suite: a clerk of 劝业场, a clerk of 小白楼, district
 staff, incubator staff and an anonymous visitor; and small factories."""
 
+import asyncio
 import datetime
+import io
 import itertools
+import random
+import shutil
 from decimal import Decimal
 
 import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth.models import Group, User
 from django.core.cache import cache
+from django.core.management import call_command
 from django.test import override_settings
 
-from hepingorgs import access
+from hepingorgs import access, demo
 from registry import creditcode
 from registry.models import (
     ClerkProfile,
@@ -165,3 +170,163 @@ def plain_http_and_static():
 def pytest_configure(config):
     # whitenoise looks for STATIC_ROOT, which only ``make serve`` fills.
     config.addinivalue_line("filterwarnings", "ignore:No directory at:UserWarning")
+    if config.pluginmanager.hasplugin("xdist"):
+        config.pluginmanager.register(XdistScheduling(), "hepingorgs-xdist-scheduling")
+
+
+# ---------------------------------------------------------------------------------------
+# Parallel runs: ``pytest -n 2 --dist loadscope`` (pytest-xdist), as ``make test`` does.
+# Each worker has a test database of its own (pytest-django: ``test_<name>_gw0``...), its
+# own cache (local memory), tmp_path and media folder; the live server takes a free port.
+# ---------------------------------------------------------------------------------------
+
+
+class XdistScheduling:
+    def pytest_xdist_make_scheduler(self, config, log):
+        if config.getvalue("dist") == "loadscope":
+            from tests.scheduling import CollectionOrderScheduling
+
+            return CollectionOrderScheduling(config, log)
+        return None
+
+
+@pytest.fixture(autouse=True, scope="session")
+def own_folders(tmp_path_factory):
+    # Uploaded files of one worker (or one run) never meet another's. STATIC_ROOT is
+    # empty, as on a fresh clone: what an earlier ``make serve`` collected into
+    # .var/static is neither served to the tests nor scanned by whitenoise for each test
+    # client (0.2 s each).
+    with override_settings(
+        MEDIA_ROOT=tmp_path_factory.mktemp("media"),
+        STATIC_ROOT=tmp_path_factory.mktemp("static"),
+    ):
+        yield
+
+
+# ---------------------------------------------------------------------------------------
+# The demo district (``manage.py load_demo``), shared by every test that reads it
+# ---------------------------------------------------------------------------------------
+
+DEMO_FIXTURE = "demo_district"
+# As ``fast_password_hashing`` does for each test (the load runs outside them).
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# "output": load_demo's output while the demo is in the database; "blocker": pytest-django's
+# database blocker, once a test of this process has loaded it.
+_demo = {}
+
+
+def _load_demo(blocker):
+    if "output" not in _demo:
+        with blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHERS):
+            assert not Organization.objects.exists(), "the test database is not empty"
+            out = io.StringIO()
+            call_command("load_demo", stdout=out)  # one transaction: all or nothing
+            _demo["output"] = out.getvalue()
+    return _demo["output"]
+
+
+def _remove_demo(blocker):
+    if "output" in _demo:
+        del _demo["output"]
+        with blocker.unblock():
+            demo.remove_demo_data(demo.DemoContext(rng=random.Random(), stdout=io.StringIO()))
+
+
+@pytest.fixture(scope="module")
+def demo_district(django_db_setup, django_db_blocker):
+    """The demo district, committed (a backup or another connection sees it); the value is
+    load_demo's output. The load is heavy (seconds), so the tests that use this fixture run
+    first, one after another, and the demo is loaded once for all of them and removed
+    before the first test that does not use it. They run in the usual transaction that is
+    rolled back (``db``), so what one writes never reaches the next; a test that commits
+    (``transactional_db``, ``live_server``) may not use it."""
+    _demo["blocker"] = django_db_blocker
+    return _load_demo(django_db_blocker)
+
+
+def pytest_collection_modifyitems(config, items):
+    # After pytest-django's ordering (db tests, then transactional ones, then the rest):
+    # the demo's tests, all db tests, go first.
+    demo_tests = [item for item in items if DEMO_FIXTURE in item.fixturenames]
+    for item in demo_tests:
+        marker = item.get_closest_marker("django_db")
+        if (marker and marker.kwargs.get("transaction")) or {
+            "transactional_db",
+            "live_server",
+        } & set(item.fixturenames):
+            raise pytest.UsageError(f"{item.nodeid}: a test that commits cannot use the demo")
+    if demo_tests:
+        items[:] = demo_tests + [item for item in items if DEMO_FIXTURE not in item.fixturenames]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    # A module's fixture is made once: should the demo have been removed since (a test
+    # without it ran between two of the module's, which the order above avoids), load it
+    # again before the test's own fixtures open their transaction.
+    if DEMO_FIXTURE in item.fixturenames and "blocker" in _demo:
+        _load_demo(_demo["blocker"])
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    try:
+        return (yield)
+    finally:
+        if "blocker" in _demo and (nextitem is None or DEMO_FIXTURE not in nextitem.fixturenames):
+            _remove_demo(_demo["blocker"])
+
+
+# ---------------------------------------------------------------------------------------
+# Debian's Chromium, driven by Playwright (never ``playwright install``)
+# ---------------------------------------------------------------------------------------
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """One Chromium for the whole run (per xdist worker) and Playwright's event loop; tests
+    use ``browser``."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    playwright = sync_api.sync_playwright().start()
+    loop = asyncio.get_running_loop()
+    try:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        asyncio._set_running_loop(None)  # see ``browser``
+        yield browser, loop
+        asyncio._set_running_loop(loop)
+        browser.close()
+    finally:
+        playwright.stop()
+        asyncio._set_running_loop(None)
+
+
+@pytest.fixture
+def browser(chromium):
+    """The run's Chromium; what a test opens in it (contexts, pages) is closed after it.
+
+    Request it last. Playwright's sync API marks its event loop as running in this thread
+    while it is in use (its calls switch into the loop), and Django refuses database calls
+    then (SynchronousOnlyOperation): the test's data is made by the fixtures before this
+    one. Between tests the mark is taken away, so that the database fixtures of the next
+    test and the teardown of this one work, as they did when each test started its own
+    Playwright."""
+    browser, loop = chromium
+    asyncio._set_running_loop(loop)
+    try:
+        yield browser
+        for context in browser.contexts:
+            context.close()
+    finally:
+        asyncio._set_running_loop(None)

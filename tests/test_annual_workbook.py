@@ -10,7 +10,6 @@ their sheets with headers only, and this module checks that instead.
 
 import datetime
 import io
-import random
 import shutil
 import subprocess
 import zipfile
@@ -18,17 +17,14 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.test import override_settings
 from openpyxl import load_workbook
 
-from hepingorgs import annual, demo, figures
-from registry.models import Organization
+from hepingorgs import annual, figures
 
 # In a transaction like every database test, so that pytest-django runs these before
 # the transactional (end-to-end) tests, which leave the database flushed.
 pytestmark = pytest.mark.django_db
 
-FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 ISSUE_LABELS = [
     "登记社会组织总数",
     "社会团体",
@@ -77,20 +73,14 @@ def installed_stats(label):
 
 
 @pytest.fixture(scope="module")
-def workbook_path(django_db_setup, django_db_blocker, tmp_path_factory):
-    """The demo district loaded once, its 2016 workbook written by the command."""
+def workbook_path(demo_district, django_db_blocker, tmp_path_factory):
+    """The demo district's 2016 workbook, written once by the command."""
     path = tmp_path_factory.mktemp("annual") / "stats-2016.xlsx"
-    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHERS):
-        assert not Organization.objects.exists(), "the test database is not empty"
-        try:
-            call_command("load_demo", stdout=io.StringIO())
-            out = io.StringIO()
-            call_command("export_annual_stats", year=2016, output=str(path), stdout=out)
-            COMMAND_OUTPUT.append(out.getvalue())
-            yield path
-        finally:
-            # Also after a failure: later modules expect an empty database.
-            demo.remove_demo_data(demo.DemoContext(rng=random.Random(), stdout=io.StringIO()))
+    with django_db_blocker.unblock():
+        out = io.StringIO()
+        call_command("export_annual_stats", year=2016, output=str(path), stdout=out)
+        COMMAND_OUTPUT.append(out.getvalue())
+    return path
 
 
 @pytest.fixture(scope="module")

@@ -2,30 +2,20 @@
 and restored into a fresh database, has the same rows in every table, history included;
 a restore never touches a database that holds data."""
 
-import io
-import random
-
 import psycopg
 import pytest
-from django.core.management import call_command
 from django.db import connection
-from django.test import override_settings
 from psycopg import sql
 
-from hepingorgs import backup, demo
-from registry.models import CommunityGroup, Organization
-
-FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+from hepingorgs import backup
+from registry.models import CommunityGroup
 
 
 @pytest.fixture(scope="module")
-def demo_database(django_db_setup, django_db_blocker):
-    """The demo data, committed (pg_dump reads it on its own connection); removed after."""
-    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHERS):
-        assert not Organization.objects.exists(), "the test database is not empty"
-        call_command("load_demo", stdout=io.StringIO())
-        yield dict(connection.settings_dict)
-        demo.remove_demo_data(demo.DemoContext(rng=random.Random(), stdout=io.StringIO()))
+def demo_database(demo_district):
+    """The test database with the demo data, committed (pg_dump reads it on its own
+    connection)."""
+    return dict(connection.settings_dict)
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ need). The admin pages load without console errors under the same policy.
 Also every public page and the incubator dashboard (as incubation-centre staff).
 """
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -22,35 +21,15 @@ from tests.accessibility import (
     session_cookie,
     watch_errors,
 )
-from tests.conftest import make_group, make_organization
+from tests.conftest import CHROMIUM, make_group, make_organization
 from tests.incubator.test_dashboard import DAY, build_centre
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = Path(settings.BASE_DIR) / ".var" / "screenshots" / "accessibility"
 
 pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"),
 ]
-
-
-@pytest.fixture
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import pytest
 
 from registry import filings
 from tests.conftest import make_group, make_organization
-from tests.e2e.test_filing_browser import CHROMIUM, SCREENSHOTS, browser, phone  # noqa: F401
+from tests.e2e.test_filing_browser import SCREENSHOTS, phone
 
 pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -25,7 +25,7 @@ def public_data(quanyechang, qyc_community):
     return org
 
 
-def test_visitor_searches_on_a_phone(live_server, public_data, browser):  # noqa: F811
+def test_visitor_searches_on_a_phone(live_server, public_data, browser):
     # ``browser`` comes last: Playwright's loop must start after the database fixtures.
     org = public_data
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -57,6 +57,7 @@ def test_visitor_searches_on_a_phone(live_server, public_data, browser):  # noqa
     assert fits(page)
 
     page.click("text=工作人员登录")
+    page.wait_for_selector("form.login")  # the login page, not the one being left
     widths = page.eval_on_selector_all(
         "form.login input:not([type=hidden])", "els => els.map(e => e.offsetWidth)"
     )

@@ -1,40 +1,19 @@
 """End to end in a real browser (Debian's Chromium driven by Playwright): a clerk on a
 phone screen with JavaScript off files a group; district staff accept it."""
 
-import shutil
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 
-from tests.conftest import PASSWORD
+from tests.conftest import CHROMIUM, PASSWORD
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = Path(settings.BASE_DIR) / ".var" / "screenshots"
 
 pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"),
 ]
-
-
-@pytest.fixture
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield browser
-        browser.close()
 
 
 def phone(browser):

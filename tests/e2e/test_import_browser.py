@@ -1,10 +1,10 @@
 """A clerk on a phone, JavaScript off, imports a ledger: the check shows the errors, the
 corrected file goes in with one click."""
 
-from tests.e2e.test_filing_browser import SCREENSHOTS, browser, log_in, phone, pytestmark
+from tests.e2e.test_filing_browser import SCREENSHOTS, log_in, phone, pytestmark
 from tests.registry.workbooks import group_row, xlsx
 
-__all__ = ["browser", "pytestmark"]
+__all__ = ["pytestmark"]
 
 
 def test_clerk_checks_then_imports_on_a_phone(

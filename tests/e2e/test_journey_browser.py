@@ -21,7 +21,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from tests.conftest import make_organization
-from tests.e2e.test_filing_browser import CHROMIUM, SCREENSHOTS, browser, log_in  # noqa: F401
+from tests.e2e.test_filing_browser import CHROMIUM, SCREENSHOTS, log_in
 
 JOURNEY = SCREENSHOTS / "journey"
 GROUP = "福明社区银发志愿服务队"
@@ -85,7 +85,7 @@ def test_a_filing_from_the_clerk_to_the_public_and_the_workbook(
     qyc_community,
     citizens_organization,
     last_year,
-    browser,  # noqa: F811
+    browser,
 ):
     # ``browser`` comes last: Playwright's loop must start after the database fixtures.
     JOURNEY.mkdir(parents=True, exist_ok=True)

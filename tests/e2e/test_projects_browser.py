@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from projects import workflow
-from tests.e2e.test_filing_browser import CHROMIUM, SCREENSHOTS, browser, phone  # noqa: F401
+from tests.e2e.test_filing_browser import CHROMIUM, SCREENSHOTS, phone
 from tests.projects.conftest import advance, make_project, make_round
 
 pytestmark = [
@@ -23,7 +23,7 @@ def shown(xiaobailou):
         advance(project, "completed")
 
 
-def test_a_visitor_searches_the_projects_on_a_phone(live_server, shown, browser):  # noqa: F811
+def test_a_visitor_searches_the_projects_on_a_phone(live_server, shown, browser):
     # ``browser`` comes last: Playwright's loop must start after the database fixtures.
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page = phone(browser)

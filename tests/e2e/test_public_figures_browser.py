@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import make_organization
-from tests.e2e.test_filing_browser import CHROMIUM, SCREENSHOTS, browser, phone  # noqa: F401
+from tests.e2e.test_filing_browser import CHROMIUM, SCREENSHOTS, phone
 from tests.figures_queries import other_apps_charts
 
 pytestmark = [
@@ -33,7 +33,7 @@ def charts_2015(organization):
     return 3 + other_apps_charts(2015)
 
 
-def test_home_and_figures_on_a_phone(live_server, organization, charts_2015, browser):  # noqa: F811
+def test_home_and_figures_on_a_phone(live_server, organization, charts_2015, browser):
     # ``browser`` comes last: Playwright's loop must start after the database fixtures.
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page = phone(browser)

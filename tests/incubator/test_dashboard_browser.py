@@ -3,7 +3,7 @@ staff on a 375 px phone screen with JavaScript off, nothing wider than the scree
 
 import pytest
 
-from tests.e2e.test_filing_browser import CHROMIUM, SCREENSHOTS, browser, log_in, phone  # noqa: F401
+from tests.e2e.test_filing_browser import CHROMIUM, SCREENSHOTS, log_in, phone
 from tests.incubator.test_dashboard import DAY, build_centre
 
 pytestmark = [
@@ -17,7 +17,7 @@ def centre(db):
     return build_centre(extra=4)
 
 
-def test_the_dashboard_on_a_phone(live_server, incubator_staff, centre, browser):  # noqa: F811
+def test_the_dashboard_on_a_phone(live_server, incubator_staff, centre, browser):
     # ``browser`` comes last: Playwright's loop must start after the database fixtures.
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page = phone(browser)

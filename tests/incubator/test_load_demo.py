@@ -2,22 +2,19 @@
 (24 in-shell, 100 out-of-shell, 32 taken in), links to the registry's demo data, a year
 of sessions and trainings, the will-registry service; loads once; --reset rebuilds it.
 
-As in the registry's test, the heavy load runs once for the module (committed) and is
-removed at the end; each test runs in a transaction that is rolled back.
+As in the registry's test, the heavy load is the suite's ``demo_district`` (committed,
+loaded once); each test runs in a transaction that is rolled back.
 """
 
 import datetime
 import io
-import random
 from collections import defaultdict
 from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
 from django.db.models import Sum
-from django.test import override_settings
 
-from hepingorgs import demo
 from incubator import demo as incubator_demo
 from incubator import stats
 from incubator.models import (
@@ -34,23 +31,12 @@ from incubator.models import (
 )
 from registry.models import FilingStatus, Organization, OrgStatus
 
-FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 END = datetime.date(2016, 12, 31)
 
 
-@pytest.fixture(scope="module")
-def loaded(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHERS):
-        assert not Residency.objects.exists(), "the test database is not empty"
-        out = io.StringIO()
-        call_command("load_demo", stdout=out)
-        yield out.getvalue()
-        demo.remove_demo_data(demo.DemoContext(rng=random.Random(), stdout=io.StringIO()))
-
-
 @pytest.fixture
-def output(loaded, db):
-    return loaded
+def output(demo_district, db):
+    return demo_district
 
 
 def figures():

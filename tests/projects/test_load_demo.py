@@ -2,19 +2,16 @@
 2016 and its two examples, every money rule holding on the result, figures that
 stats.py reports, and a second run that changes nothing.
 
-The load is heavy, so the module loads it once (committed) and removes it at the end,
-as tests/registry/test_load_demo.py does."""
+The load is heavy, so it is the suite's ``demo_district`` (committed, loaded once), as in
+tests/registry/test_load_demo.py."""
 
 import io
-import random
 from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
 from django.db.models import Count, F, Sum
-from django.test import override_settings
 
-from hepingorgs import demo
 from projects import stats
 from projects.models import (
     AWARDED_STATUSES,
@@ -30,24 +27,12 @@ from projects.models import (
     Tranche,
     conflict_of_interest,
 )
-from registry.models import Organization, Street
-
-FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(scope="module")
-def loaded(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHERS):
-        assert not Organization.objects.exists(), "the test database is not empty"
-        out = io.StringIO()
-        call_command("load_demo", stdout=out)
-        yield out.getvalue()
-        demo.remove_demo_data(demo.DemoContext(rng=random.Random(), stdout=io.StringIO()))
+from registry.models import Street
 
 
 @pytest.fixture
-def output(loaded, db):
-    return loaded
+def output(demo_district, db):
+    return demo_district
 
 
 def approved():

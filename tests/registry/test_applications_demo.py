@@ -1,19 +1,14 @@
 """The demo's registration applications and notices: each kind in each state it can be
 in, some near or past the deadline, 2016's notices consistent with the organizations.
 
-Loads the demo once for the module, like ``test_load_demo``."""
+Reads the suite's ``demo_district`` (loaded once), like ``test_load_demo``."""
 
-import io
-import random
 from collections import Counter
 
 import pytest
 from django.contrib.auth.models import User
-from django.core.management import call_command
-from django.test import override_settings
 from django.urls import reverse
 
-from hepingorgs import demo
 from registry import applications
 from registry.models import (
     ApplicationKind,
@@ -24,22 +19,11 @@ from registry.models import (
     OrgStatus,
     RegistrationApplication,
 )
-from tests.registry.test_load_demo import FAST_HASHERS
-
-
-@pytest.fixture(scope="module")
-def loaded(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHERS):
-        assert not Organization.objects.exists(), "the test database is not empty"
-        out = io.StringIO()
-        call_command("load_demo", stdout=out)
-        yield out.getvalue()
-        demo.remove_demo_data(demo.DemoContext(rng=random.Random(), stdout=io.StringIO()))
 
 
 @pytest.fixture
-def output(loaded, db):
-    return loaded
+def output(demo_district, db):
+    return demo_district
 
 
 def test_each_kind_in_each_state(output):

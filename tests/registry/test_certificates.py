@@ -5,7 +5,6 @@ to the public record."""
 
 import datetime
 import io
-import shutil
 from pathlib import Path
 
 import pytest
@@ -14,10 +13,9 @@ from django.urls import reverse
 
 from registry import applications, filings
 from registry.models import ApplicationKind, OrgType
-from tests.conftest import make_group, make_organization
+from tests.conftest import CHROMIUM, make_group, make_organization
 from tests.registry.test_applications_workflow import make_application, to_review
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = Path(settings.BASE_DIR) / ".var" / "screenshots"
 
 
@@ -137,25 +135,6 @@ def test_certificate_search_finds_organizations_and_filed_groups(
 # ---------------------------------------------------------------------------------------
 # The QR code, read back from the rendered page
 # ---------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield browser
-        browser.close()
 
 
 def decode_qr(png):

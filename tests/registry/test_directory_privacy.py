@@ -2,18 +2,14 @@
 download is fetched as an anonymous visitor, and none may contain a demo phone number or
 the name of a filed group's leader; and none of them writes to the database."""
 
-import io
 import json
-import random
 import re
 
 import pytest
 from django.apps import apps
-from django.core.management import call_command
 from django.db import connection
-from django.test import override_settings
 
-from hepingorgs import api, demo
+from hepingorgs import api
 from registry import directory
 from registry.models import (
     Community,
@@ -24,21 +20,10 @@ from registry.models import (
     Street,
 )
 
-FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 WRITES = re.compile(
     r"^\s*(INSERT|UPDATE|DELETE|TRUNCATE|CREATE|ALTER|DROP|COPY|GRANT|LOCK)\b", re.I
 )
 PHONE_RUNS = re.compile(r"[0-9][0-9-]{9,}[0-9]")
-
-
-@pytest.fixture(scope="module")
-def demo_district(django_db_setup, django_db_blocker):
-    """The demo district, loaded once (committed) for the module and removed afterwards."""
-    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHERS):
-        assert not Organization.objects.exists(), "the test database is not empty"
-        call_command("load_demo", stdout=io.StringIO())
-        yield
-        demo.remove_demo_data(demo.DemoContext(rng=random.Random(), stdout=io.StringIO()))
 
 
 def _public_text():

@@ -1,14 +1,13 @@
 """``manage.py load_demo``: the demo district has the bureau report's figures, loads once,
 and --reset rebuilds it.
 
-The load is heavy, so the module loads it once (committed) and removes it at the end;
-each test runs in a transaction that is rolled back, so the tests that load again
-(--reset) leave the module's data as it was.
+The load is heavy, so the suite's ``demo_district`` fixture loads it once (committed) for
+every test that reads it; each test runs in a transaction that is rolled back, so the tests
+that load again (--reset) leave the data as it was.
 """
 
 import datetime
 import io
-import random
 import re
 from decimal import Decimal
 
@@ -17,7 +16,6 @@ from django.apps import apps
 from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.db.models import Count, Max, Min, Q, Sum
-from django.test import override_settings
 from pghistory.models import Context
 
 from hepingorgs import access, demo
@@ -45,25 +43,13 @@ from registry.models import (
 )
 
 PASSWORD = registry_demo.DEMO_PASSWORD
-# As the suite's conftest does for each test (the module-wide load runs outside them).
-FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 DIGITS = r"[0-9０-９]"
 
 
-@pytest.fixture(scope="module")
-def loaded(django_db_setup, django_db_blocker):
-    """The output of one load into the empty test database; removed afterwards."""
-    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHERS):
-        assert not Organization.objects.exists(), "the test database is not empty"
-        out = io.StringIO()
-        call_command("load_demo", stdout=out)
-        yield out.getvalue()
-        demo.remove_demo_data(demo.DemoContext(rng=random.Random(), stdout=io.StringIO()))
-
-
 @pytest.fixture
-def output(loaded, db):
-    return loaded
+def output(demo_district, db):
+    """The output of the one load into the empty test database."""
+    return demo_district
 
 
 def reports_2016():
