@@ -170,23 +170,31 @@ def rolled_back(function):
     return run
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--rows", type=int, default=100_000)
-    args = parser.parse_args()
+def bench_database_with_demo():
+    """Switch to the bench database (``bench_<name>``, kept between runs), load the demo
+    district into it once; returns the demo's district staff user."""
     setup_test_environment()
     database = settings.DATABASES["default"]
     database["TEST"]["NAME"] = "bench_" + database["NAME"]
     connection.creation.create_test_db(verbosity=0, keepdb=True)
     from django.contrib.auth import get_user_model
 
-    from hepingorgs.imports import open_workbook, sheet_rows
-    from registry.imports import importer_for
     from registry.models import CommunityGroup
 
     if not CommunityGroup.objects.exists():
         call_command("load_demo", verbosity=0)
-    staff = get_user_model().objects.get(username="minzheng")
+    return get_user_model().objects.get(username="minzheng")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=100_000)
+    args = parser.parse_args()
+    staff = bench_database_with_demo()
+    from hepingorgs.imports import open_workbook, sheet_rows
+    from registry.imports import importer_for
+    from registry.models import CommunityGroup
+
     start = time.perf_counter()
     content = write_workbook(args.rows)
     print(

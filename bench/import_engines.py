@@ -78,10 +78,7 @@ except ImportError:
 
 from importlib.metadata import version  # noqa: E402
 
-from django.conf import settings  # noqa: E402
-from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
 from django.utils import translation  # noqa: E402
 from openpyxl import load_workbook  # noqa: E402
 
@@ -364,18 +361,10 @@ def main():
     args = parser.parse_args()
     lines = ["ours"] + [line for line in args.lines.split(",") if line != "ours"]
     phases = args.phases.split(",")
-    setup_test_environment()
-    database = settings.DATABASES["default"]
-    database["TEST"]["NAME"] = "bench_" + database["NAME"]
-    connection.creation.create_test_db(verbosity=0, keepdb=True)
-    from django.contrib.auth import get_user_model
-
+    staff = bench_import.bench_database_with_demo()
     from registry.imports import importer_for
     from registry.models import CommunityGroup
 
-    if not CommunityGroup.objects.exists():
-        call_command("load_demo", verbosity=0)
-    staff = get_user_model().objects.get(username="minzheng")
     before = CommunityGroup.objects.count()
     content = bench_import.write_workbook(args.rows)
     print(
