@@ -267,7 +267,7 @@ def capped_count(queryset, cap=COUNT_CAP):
 # Parallel workers each walk a part of the index and together read many times the rows
 # one walk needs. A walk that has not filled its page by WALK_TIMEOUT_MS (the matches
 # sit far down the order, e.g. 天津市和平区 names under "t" for "tjshpq") is stopped and
-# the planner's own plan runs instead.
+# the matches are collected and sorted instead.
 WALK_TIMEOUT_MS = 100
 _WALK = {
     "enable_bitmapscan": "off",
@@ -294,7 +294,9 @@ def walked(queryset, start, stop):
     ``page size x rows / matches`` names (3 ms). The planner's choice is switched off for
     this one statement (``SET LOCAL`` in a savepoint); when the matches are bunched far
     down the order and the walk runs past ``WALK_TIMEOUT_MS``, it is cancelled and the
-    planner's plan reads the page."""
+    page comes from collecting the matches through the search indexes and sorting them
+    (index scans off: otherwise the planner, as misled as before, would choose the walk
+    again)."""
     try:
         return _with_settings(queryset, start, stop, _WALK)
     except OperationalError as error:
