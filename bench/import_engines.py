@@ -78,7 +78,6 @@ except ImportError:
 
 from importlib.metadata import version  # noqa: E402
 
-from django.db import connection, transaction  # noqa: E402
 from django.utils import translation  # noqa: E402
 from openpyxl import load_workbook  # noqa: E402
 
@@ -89,19 +88,7 @@ def peak_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def rolled_back(function):
-    """``function`` in a transaction that is rolled back, after the deferred checks a
-    commit would run (as in bench/import.py)."""
-
-    def run():
-        with transaction.atomic():
-            result = function()
-            with connection.cursor() as cursor:
-                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            transaction.set_rollback(True)
-        return result
-
-    return run
+rolled_back = bench_import.rolled_back
 
 
 def timed(function):

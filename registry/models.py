@@ -466,15 +466,7 @@ class Organization(PinyinMixin):
             models.Index(fields=["grade", "grade_expires_on"], name="organization_grade_expiry"),
             # Any combination of the directory's filters from one index (btree_gin).
             GinIndex(
-                fields=[
-                    "org_type",
-                    "priority_category",
-                    "field",
-                    "street",
-                    "status",
-                    "grade",
-                    "party_form",
-                ],
+                fields=[c for c in DIRECTORY_FILTER_COLUMNS if c != "grade_expires_on"],
                 name="organization_filters",
             ),
         ]
