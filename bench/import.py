@@ -1,7 +1,7 @@
 """Time the ledger import of 100,000 community-group filings (dry run, then commit)
 against a bare ``COPY`` of the same rows into the same table, in the same process.
 
-    SECRET_KEY=x .venv/bin/python bench/import.py [--rows 100000]
+    SECRET_KEY=x .venv/bin/python bench/import.py [--rows 100000] [--no-write-behind]
 
 Uses its own database (``bench_<name>``, kept between runs, with the demo district
 loaded); every phase runs in a transaction that is rolled back, so runs repeat. The
@@ -189,6 +189,11 @@ def bench_database_with_demo():
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument(
+        "--no-write-behind",
+        action="store_true",
+        help="write each batch in the main thread (Importer.write_behind off), to compare",
+    )
     args = parser.parse_args()
     staff = bench_database_with_demo()
     from hepingorgs.imports import open_workbook, sheet_rows
@@ -212,9 +217,9 @@ def main():
         return report
 
     def commit():
-        report = importer_for("community-groups", staff).run(
-            content, commit=True, file_name="bench.xlsx"
-        )
+        importer = importer_for("community-groups", staff)
+        importer.write_behind = not args.no_write_behind
+        report = importer.run(content, commit=True, file_name="bench.xlsx")
         assert report.committed, report.errors[:5] or report.refused
         return report
 

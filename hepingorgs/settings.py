@@ -49,11 +49,6 @@ def _default_database_url():
     return database_url(BASE_DIR)
 
 
-DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL") or _default_database_url(), conn_max_age=60
-    )
-}
 # Every page runs short queries. PostgreSQL compiles a query with LLVM (JIT) once its
 # estimated cost passes jit_above_cost; a search over a million names passes it easily
 # and then spent 60 ms compiling a 20 ms count (and 500 ms for a planned index walk):
@@ -65,7 +60,17 @@ DATABASES = {
 # and the same settings on the database (docs/deploy.md).
 _database_options = os.environ.get("DATABASE_OPTIONS", "-c jit=off -c work_mem=32MB")
 CONNECTION_OPTIONS = {"options": _database_options} if _database_options else {}
-DATABASES["default"].setdefault("OPTIONS", {}).update(CONNECTION_OPTIONS)
+
+
+def database(url):
+    """Django's settings for the database at ``url``, with ``CONNECTION_OPTIONS`` added
+    to the options the URL itself gives (``?sslmode=require`` ...)."""
+    config = dj_database_url.parse(url, conn_max_age=60)
+    config["OPTIONS"] = {**config.get("OPTIONS", {}), **CONNECTION_OPTIONS}
+    return config
+
+
+DATABASES = {"default": database(os.environ.get("DATABASE_URL") or _default_database_url())}
 if os.environ.get("TEST_DATABASE_NAME"):
     # Lets several test runs share one server without clobbering each other.
     DATABASES["default"]["TEST"] = {"NAME": os.environ["TEST_DATABASE_NAME"]}
@@ -324,11 +329,7 @@ LOGGING["loggers"] = {
 # clerks, every write) to the primary. "/" matches the home page only, every other entry
 # is a path prefix.
 for _number, _url in enumerate(envlist("DATABASE_REPLICA_URLS", []), start=1):
-    DATABASES[f"replica{_number}"] = {
-        **dj_database_url.parse(_url, conn_max_age=60),
-        "OPTIONS": dict(CONNECTION_OPTIONS),
-        "TEST": {"MIRROR": "default"},
-    }
+    DATABASES[f"replica{_number}"] = {**database(_url), "TEST": {"MIRROR": "default"}}
 DATABASE_ROUTERS = ["hepingorgs.replicas.ReplicaRouter"]
 PUBLIC_READ_PATHS = [
     "/",

@@ -100,17 +100,18 @@ def public_figures(year):
     cache for ``PUBLIC_FIGURES_SECONDS`` per year and language: they read every
     organization and group of the register (4 s at a million organizations, 22 queries),
     and a completed year changes only when a past record is corrected."""
-    key = f"public-figures:{year}:{get_language()}"
-    found = cache.get(key) if settings.PUBLIC_FIGURES_SECONDS else None
-    if found is None:
+
+    def compute():
         parts = figures.collect(year)
         indicators = [
             {"label": i.label, "value": format_value(i.value, i.kind)} for i in _indicators(parts)
         ]
-        found = {"indicators": indicators, "charts": _charts(parts)}
-        if settings.PUBLIC_FIGURES_SECONDS:
-            cache.set(key, found, settings.PUBLIC_FIGURES_SECONDS)
-    return found
+        return {"indicators": indicators, "charts": _charts(parts)}
+
+    seconds = settings.PUBLIC_FIGURES_SECONDS
+    if not seconds:
+        return compute()
+    return cache.get_or_set(f"public-figures:{year}:{get_language()}", compute, seconds)
 
 
 def _headline(indicators):
