@@ -36,7 +36,6 @@ from hepingorgs.imports import (
     ImportFormMixin,
     Row,
     copy_create,
-    sheet_rows,
 )
 from hepingorgs.parsing import ParseError, ascii_form, choice_key, clean_text
 from registry import creditcode
@@ -647,10 +646,11 @@ class CommunityGroupImporter(Importer):
         return number
 
     def before_rows(self, table, commit):
-        """A first pass over the name, street and number columns, before anything is
-        written: look up the groups the file's rows may update (a few queries for the
-        whole file, while the table's statistics still describe it: looking up each batch
-        after earlier batches were written makes PostgreSQL scan the rows this import
+        """A first pass over the name, street and number columns (``table.rows()``
+        keeps the rows read, so the sheet is parsed once), before anything is written:
+        look up the groups the file's rows may update (a few queries for the whole file,
+        while the table's statistics still describe it: looking up each batch after
+        earlier batches were written makes PostgreSQL scan the rows this import
         inserted, slower with every batch), and when committing raise the counters past
         the file's numbers (raising them batch by batch would let an acceptance between
         two batches take a number a later row carries)."""
@@ -660,9 +660,7 @@ class CommunityGroupImporter(Importer):
             if column.name in ("name", "street", "filing_number")
         }
         highest, numbers, names = {}, set(), set()
-        for number, cells in sheet_rows(table.sheet, only=set(wanted)):
-            if number <= table.header_row:
-                continue
+        for number, cells in table.rows():
             values = {}
             for position, column in wanted.items():
                 value = cells[position] if position < len(cells) else None

@@ -1,48 +1,61 @@
 """Pinyin keys of Chinese names, for sorting and for search by pinyin or initials.
 
-pypinyin cuts a name into words and converts each word; converting is most of its time
-(about 0.25 ms a name), and the words of names repeat (社区, 合唱团, a community's name),
-so each word's conversion is remembered: what ``lazy_pinyin`` builds for every call, with
-a converter that keeps its last conversions. The keys are the same as ``lazy_pinyin``'s
-(``tests/registry/test_pinyin.py``).
+pypinyin's ``lazy_pinyin`` cuts a name into runs of Chinese characters and runs of
+other characters, cuts each Chinese run into words by its phrase dictionary, and
+converts each word. Here both keys come from one cut, the runs are found by one regular
+expression (pypinyin's own character class, not a loop over characters), and the keys
+of each run and each word are remembered: the runs of names repeat (社区, 合唱团, a
+community's name), and cutting and converting are most of the time of a name. The keys
+are those built from ``lazy_pinyin`` in both styles (``tests/registry/test_pinyin.py``).
 """
 
+import re
 from functools import lru_cache
 
 from pypinyin import Style
+from pypinyin.constants import PHRASES_DICT, RE_HANS
 from pypinyin.converter import UltimateConverter
-from pypinyin.core import Pinyin
+from pypinyin.seg import mmseg
+
+# ``lazy_pinyin``'s own converter: no tone sandhi, ü as v. Its dictionaries are
+# pypinyin's, never changed here.
+_CONVERTER = UltimateConverter(v_to_u=False, neutral_tone_with_five=False)
+
+# RE_HANS is ``^(?:[...])+$``: one class of the characters pypinyin converts.
+_HAN = RE_HANS.pattern.removeprefix("^(?:").removesuffix(")+$")
+assert _HAN.startswith("[") and _HAN.endswith("]"), RE_HANS.pattern
+_RUNS = re.compile(f"{_HAN}+|(?:(?!{_HAN}).)+", RE_HANS.flags | re.DOTALL)
 
 
-class _RememberingConverter(UltimateConverter):
-    """``lazy_pinyin``'s converter (no tone sandhi, ü as v), remembering each word's
-    conversion. The dictionaries it reads are pypinyin's own, never changed here."""
-
-    def convert(self, words, style, heteronym, errors, strict, **kwargs):
-        if kwargs:
-            return super().convert(words, style, heteronym, errors, strict, **kwargs)
-        converted = self._remembered(words, style, heteronym, errors, strict)
-        return [list(syllables) for syllables in converted]
-
-    @lru_cache(maxsize=20_000)  # noqa: B019 - one converter for the process
-    def _remembered(self, words, style, heteronym, errors, strict):
-        converted = super().convert(words, style, heteronym, errors, strict)
-        return tuple(tuple(syllables) for syllables in converted)
+def _alphanumeric(text):
+    return "".join(ch for ch in text.lower() if ch.isalnum())
 
 
-_PINYIN = Pinyin(_RememberingConverter(v_to_u=False, neutral_tone_with_five=False))
+@lru_cache(maxsize=50_000)
+def _word_keys(word):
+    """(pinyin, initials) of one word, as ``lazy_pinyin`` gives them, not yet lower case."""
+    full = _CONVERTER.convert(word, Style.NORMAL, False, "default", True)
+    first = _CONVERTER.convert(word, Style.FIRST_LETTER, False, "default", True)
+    return (
+        "".join(s for item in full for s in item),
+        "".join(s[:1] for item in first for s in item),
+    )
 
 
-def _lazy_pinyin(name, style):
-    """pypinyin's ``lazy_pinyin(name, style=style, errors="default")``."""
-    return _PINYIN.lazy_pinyin(name, style=style, errors="default")
+@lru_cache(maxsize=50_000)
+def _run_keys(run):
+    """(pinyin, initials) of one run of Chinese or of other characters."""
+    if not (PHRASES_DICT and RE_HANS.match(run)):
+        return _word_keys(run)
+    keys = [_word_keys(word) for word in mmseg.seg.cut(run)]
+    return "".join(k[0] for k in keys), "".join(k[1] for k in keys)
 
 
 def pinyin_keys(name):
     """Return (full pinyin, initials) in lower case, e.g. ("hepingqu", "hpq")."""
-    name = name or ""
-    full = "".join(_lazy_pinyin(name, Style.NORMAL)).lower()
-    initials = "".join(syllable[:1] for syllable in _lazy_pinyin(name, Style.FIRST_LETTER)).lower()
-    full = "".join(ch for ch in full if ch.isalnum())
-    initials = "".join(ch for ch in initials if ch.isalnum())
-    return full, initials
+    keys = [_run_keys(run) for run in _RUNS.findall(name or "")]
+    # Lower case of the whole name, not run by run (as lazy_pinyin's keys were).
+    return (
+        _alphanumeric("".join(k[0] for k in keys)),
+        _alphanumeric("".join(k[1] for k in keys)),
+    )

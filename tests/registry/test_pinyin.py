@@ -26,6 +26,8 @@ NAMES = [
     "··· ！",
     "单县路社区单身青年会",
     "朝阳里朝气蓬勃健身队",
+    "ΑΣ 合唱团 ΟΔΟΣ",
+    "İstanbul 之友",
 ]
 
 
@@ -42,7 +44,7 @@ def plain_keys(name):
 
 def test_same_keys_as_lazy_pinyin_in_any_order():
     rng = random.Random(10)
-    characters = "".join(NAMES) + "的地得了行长重乐朝单参差曾解"
+    characters = "".join(NAMES) + "的地得了行长重乐朝单参差曾解 Σσ-·1２"
     names = NAMES + ["".join(rng.choices(characters, k=rng.randint(1, 12))) for _ in range(300)]
     for _round in range(2):  # the second round is answered from what was remembered
         rng.shuffle(names)
