@@ -2,13 +2,16 @@
 against a bare ``COPY`` of the same rows into the same table, in the same process.
 
     SECRET_KEY=x .venv/bin/python bench/import.py [--rows 100000] [--no-write-behind]
+    IMPORT_PARALLEL=0 SECRET_KEY=x .venv/bin/python bench/import.py   # in one process
 
 Uses its own database (``bench_<name>``, kept between runs, with the demo district
 loaded); every phase runs in a transaction that is rolled back, so runs repeat. The
 workbook is written first (not timed): rows spread over the six streets and their
 communities, 90% with a historical filing number, 10% without (they take numbers from
 the counter). Reports seconds, rows per second, the ratio to the COPY baseline, and the
-process's peak resident memory after each phase (the peak so far, an upper bound).
+process's peak resident memory after each phase (the peak so far, an upper bound); then
+how many batches the import's helper process checked (``hepingorgs.imports._Helper``)
+and its own peak (it is forked, so it shares most of those pages with this process).
 """
 
 import argparse
@@ -51,8 +54,8 @@ TOPICS = (
 )
 
 
-def peak_mb():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def peak_mb(who=resource.RUSAGE_SELF):
+    return resource.getrusage(who).ru_maxrss / 1024
 
 
 def ledger_rows(count):
@@ -221,7 +224,7 @@ def main():
         importer.write_behind = not args.no_write_behind
         report = importer.run(content, commit=True, file_name="bench.xlsx")
         assert report.committed, report.errors[:5] or report.refused
-        return report
+        return importer
 
     def read_only():
         book = open_workbook(content)
@@ -233,7 +236,12 @@ def main():
     # The import runs first so that the baseline's rows in memory do not count in its peak.
     timed("read cells only (reader floor)", read_only, args.rows)
     dry, _report = timed("dry run (validate every row)", dry_run, args.rows)
-    wet, _report = timed("commit (validate and write)", rolled_back(commit), args.rows)
+    wet, importer = timed("commit (validate and write)", rolled_back(commit), args.rows)
+    print(
+        f"  the helper process checked {importer.helped_batches} of "
+        f"{-(-args.rows // importer.batch_size)} batches; its peak: "
+        f"{peak_mb(resource.RUSAGE_CHILDREN):.0f} MB"
+    )
     base, _none = timed(
         "baseline: bare COPY", rolled_back(lambda: copy_baseline(args.rows, staff)), args.rows
     )

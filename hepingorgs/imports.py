@@ -25,8 +25,11 @@ next batch is validated (``_WriteBehind``), so the database's work on one batch 
 the Python work on the next.
 """
 
+import contextlib
 import datetime
 import io
+import multiprocessing
+import os
 import pickle
 import re
 import threading
@@ -37,6 +40,7 @@ from functools import cache, cached_property
 
 from defusedxml import DefusedXmlException
 from django import forms
+from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import (
     DatabaseError,
@@ -46,6 +50,8 @@ from django.db import (
     router,
     transaction,
 )
+from django.db.models import signals
+from django.db.models.base import ModelState
 from django.db.models.expressions import DatabaseDefault
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -67,6 +73,10 @@ MAX_ROWS = 200_000
 # A ledger's header may sit under a title, a date line and notes.
 HEADER_SEARCH_ROWS = 20
 BATCH_SIZE = 1000
+# A file of at least this many batches is checked by two processes (see _Helper), the
+# helper taking this share of the batches.
+PARALLEL_MIN_BATCHES = 4
+HELPER_SHARE = 0.6
 # Rows listed on the preview page (the counts cover every row).
 PREVIEW_ROWS = 100
 
@@ -311,11 +321,21 @@ class Table:
     memo: dict = field(default_factory=lambda: _Memo())  # cell value -> value read
     # The data rows of a first pass read to its end, pickled in blocks (see rows()).
     _blocks: list = field(default=None, repr=False)
+    block_size: int = BATCH_SIZE
+
+    @property
+    def complete(self):
+        """Whether a pass has read every row (which ``rows()`` then keeps)."""
+        return self._blocks is not None
+
+    def block(self, index):
+        """The rows of block ``index`` of a complete table."""
+        return pickle.loads(self._blocks[index])
 
     def rows(self):
         """(Excel row number, cells) of each row below the header, refused past
         MAX_ROWS. The sheet's XML is parsed once: a pass read to its end keeps the rows,
-        pickled in blocks of ``BATCH_SIZE`` (about a fifth of their size as Python
+        pickled in blocks of ``block_size`` rows (a fraction of their size as Python
         objects), and the passes after it unpickle them, in a fraction of parsing's time."""
         if self._blocks is not None:
             for block in self._blocks:
@@ -329,7 +349,7 @@ class Table:
             if count > MAX_ROWS:
                 raise Refused(too_many_rows())
             block.append((number, cells))
-            if len(block) >= BATCH_SIZE:
+            if len(block) >= self.block_size:
                 blocks.append(pickle.dumps(block, pickle.HIGHEST_PROTOCOL))
                 block = []
             yield number, cells
@@ -1002,6 +1022,10 @@ class Importer:
     batch_size = BATCH_SIZE
     # Write each batch in a second thread while the next one is validated.
     write_behind = True
+    # Whether a helper process may check part of a large file (see _Helper): only for
+    # an importer whose ``prepare``, ``locate`` and ``validate`` need no query once
+    # ``before_rows`` has run (a batch that does query is checked here instead).
+    parallel = False
     # Model fields the form compares to decide whether an existing record changes.
     compared_fields = ()
     # Columns without which a row cannot find its record (``locate`` is then skipped).
@@ -1010,6 +1034,7 @@ class Importer:
     def __init__(self, user):
         self.user = user
         self.seen = {}
+        self.helped_batches = 0  # batches the helper process checked (see _Helper)
 
     # -- hooks ----------------------------------------------------------------------
     def prepare(self, rows, commit):
@@ -1205,40 +1230,68 @@ class Importer:
         return report
 
     def _process(self, table, report, commit, progress):
+        table.block_size = self.batch_size
         self.before_rows(table, commit)
-        if commit:
-            with _WriteBehind(self._write, report, threaded=self.write_behind) as writer:
-                self._read_batches(table, report, writer, progress)
-        else:
-            self._read_batches(table, report, None, progress)
-        self.after_rows(commit)
-
-    def _read_batches(self, table, report, writer, progress):
-        done = 0
-        batch = []
-        for number, cells in table.rows():
-            done += 1
-            batch.append(self.read(number, cells, table))
-            if len(batch) >= self.batch_size:
-                self._batch(batch, report, writer)
-                batch = []
+        writer = None
+        with contextlib.ExitStack() as stack:
+            if commit:
+                writer = stack.enter_context(
+                    _WriteBehind(self._write, report, threaded=self.write_behind)
+                )
+            helper = None
+            if self._parallel(table):
+                helper = stack.enter_context(_Helper(self, table, commit))
+            done = 0
+            for index, cells in enumerate(self._batches(table)):
+                rows = helper.result(index) if helper is not None else None
+                if rows is None:  # not the helper's batch, or one it could not check
+                    rows = self._read_rows(table, cells)
+                    self._check(rows, commit)
+                else:
+                    self.helped_batches += 1
+                self._hand_over(rows, report, writer)
+                done += len(rows)
                 if progress:
                     progress(done)
-        if batch:
-            self._batch(batch, report, writer)
-        if writer is not None:
-            writer.finish()
-        if progress:
-            progress(done)
+            if writer is not None:
+                writer.finish()
         if done == 0:
             raise Refused(
                 _("Sheet %(sheet)s has a header but no data rows.") % {"sheet": table.title}
             )
+        self.after_rows(commit)
 
-    def _batch(self, rows, report, writer):
-        """Validate a batch; when committing (``writer``), hand it to the writer once
-        the batches before it are written without error."""
-        commit = writer is not None
+    def _batches(self, table):
+        """The file's rows (Excel row number, cells) in batches of ``batch_size``."""
+        if table.complete:
+            for index in range(len(table._blocks)):
+                yield table.block(index)
+            return
+        batch = []
+        for number, cells in table.rows():
+            batch.append((number, cells))
+            if len(batch) >= self.batch_size:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+    def _read_rows(self, table, cells):
+        return [self.read(number, row_cells, table) for number, row_cells in cells]
+
+    def _parallel(self, table):
+        """Whether a helper process checks the second part of the file (see _Helper)."""
+        return (
+            self.parallel
+            and settings.IMPORT_PARALLEL
+            and (os.cpu_count() or 1) > 1
+            and hasattr(os, "fork")
+            and table.complete
+            and len(table._blocks) >= PARALLEL_MIN_BATCHES
+        )
+
+    def _check(self, rows, commit, locate_only=False):
+        """Locate and validate each row of a batch."""
         self.prepare(rows, commit)
         for row in rows:
             # A row with unreadable cells is still checked as far as it can be, so that
@@ -1246,10 +1299,16 @@ class Importer:
             unreadable = {name for name in row.failed}
             if not unreadable & self.key_columns:
                 self.locate(row)
+            if locate_only:
+                continue
             if row.instance is not None:
                 self.validate(row, skip=unreadable)
             if not row.ok:
                 row.action = ERROR
+
+    def _hand_over(self, rows, report, writer):
+        """Report a checked batch; when committing (``writer``), hand it to the writer
+        once the batches before it are written without error."""
         if writer is None:
             for row in rows:
                 report.add(row)
@@ -1385,17 +1444,23 @@ def copy_create(model, objs):
     # The connection itself, not the thread-local proxy: a value's preparation asks for
     # it (and its ``ops``) once per value, a tenth of the commit's time through the proxy.
     db = connections[router.db_for_write(model)]
+    plan = [(f, _plain_pre_save(f), _passed_through(f)) for f in fields]
     rows = []
     for obj in objs:
         obj._prepare_related_fields_for_save(operation_name="bulk_create")
-        values = [f.pre_save(obj, True) for f in fields]
-        if obj.pk is not None or any(
-            hasattr(v, "resolve_expression") or isinstance(v, DatabaseDefault) for v in values
-        ):
+        row = []
+        for f, attname, passed in plan:
+            value = getattr(obj, attname) if attname else f.pre_save(obj, True)
+            if not passed or (value is not None and type(value) not in passed):
+                if hasattr(value, "resolve_expression") or isinstance(value, DatabaseDefault):
+                    model.objects.bulk_create(objs)
+                    return
+                value = f.get_db_prep_save(value, db)
+            row.append(value)
+        if obj.pk is not None:
             model.objects.bulk_create(objs)
             return
-        prepared = zip(fields, values, strict=True)
-        rows.append([f.get_db_prep_save(value, db) for f, value in prepared])
+        rows.append(row)
     columns = ", ".join(db.ops.quote_name(f.column) for f in fields)
     table = db.ops.quote_name(opts.db_table)
     with db.cursor() as cursor:
@@ -1407,6 +1472,64 @@ def copy_create(model, objs):
     for obj in objs:
         obj._state.adding = False
         obj._state.db = db.alias
+
+
+# Django's own fields whose ``get_db_prep_save`` gives PostgreSQL None and a value of
+# these exact types unchanged: such values are passed to COPY as they are, which saves
+# most of preparing a row (``tests/registry/test_import_fastpath.py`` compares).
+_PASSED_THROUGH = {
+    models.CharField: (str,),
+    models.TextField: (str,),
+    models.IntegerField: (int,),
+    models.SmallIntegerField: (int,),
+    models.BigIntegerField: (int,),
+    models.BooleanField: (bool,),
+    models.DateField: (datetime.date,),
+}
+
+
+def _passed_through(field):
+    """The value types ``field`` sends to the database unchanged (for COPY)."""
+    if type(field) is models.ForeignKey:
+        return _passed_through(field.target_field)
+    if isinstance(field, models.AutoField | models.BigAutoField):
+        return (int,)
+    return _PASSED_THROUGH.get(type(field), ())
+
+
+def _plain_pre_save(field):
+    """The attribute ``field.pre_save`` only reads, or None where it does more."""
+    return field.attname if type(field).pre_save is models.Field.pre_save else None
+
+
+def new_instance(model, **values):
+    """``model(**values)``, built by copying a blank instance made once: Model.__init__
+    costs about 50 microseconds for a model of 27 fields, which a large import pays for
+    each of its new rows. Fields whose default is callable get a fresh default each
+    time; a model with ``pre_init``/``post_init`` receivers is built as usual."""
+    if signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model):
+        return model(**values)
+    blank, callables = _blank(model)
+    obj = model.__new__(model)
+    obj.__dict__.update(blank)
+    obj._state = ModelState()
+    for attname, model_field in callables:
+        obj.__dict__[attname] = model_field.get_default()
+    for name, value in values.items():
+        setattr(obj, name, value)
+    return obj
+
+
+@cache
+def _blank(model):
+    instance = model()
+    blank = {k: v for k, v in instance.__dict__.items() if k != "_state"}
+    callables = tuple(
+        (f.attname, f)
+        for f in model._meta.concrete_fields
+        if f.has_default() and callable(f.default)
+    )
+    return blank, callables
 
 
 class _Rollback(Exception):
@@ -1451,3 +1574,108 @@ def _cell_text(value):
     if isinstance(value, CellError):
         return value.code
     return value
+
+
+class _NoDatabase(Exception):
+    """A query in the helper process, which has no connection of its own."""
+
+
+def _no_database(*args, **kwargs):
+    raise _NoDatabase
+
+
+class _Helper:
+    """A second process that checks (locates and validates) the second part of a large
+    file (``HELPER_SHARE`` of its batches) while this one checks the first part and
+    writes, so that an import uses two
+    cores: checking is most of an import's time, and it runs in Python.
+
+    It is forked after ``before_rows`` has read the whole file and looked up what the
+    rows may update, so it starts with all of that. It first locates the rows of the
+    first half too, for what locating remembers from row to row (``Importer.seen``: the
+    names and numbers met so far), so that each of its rows is checked exactly as one
+    process checks it; then it checks its half and sends each batch's rows back,
+    pickled, in file order. It writes nothing and sends no query: its copy of the
+    connection (this process's, inside the import's transaction) is replaced by one
+    that refuses. From a batch it cannot check that way (or if it dies), this process
+    checks every remaining batch itself, after locating the helper's earlier rows for
+    ``seen``. A reader thread here takes the batches as they come, so the helper never
+    waits for this process.
+    """
+
+    def __init__(self, importer, table, commit):
+        self.importer, self.table, self.commit = importer, table, commit
+        # The helper checks a larger part: this process also writes every batch.
+        self.first = round(len(table._blocks) * (1 - HELPER_SHARE))
+        self.messages, self.ended, self.failed_at = [], False, None
+        self.arrived = threading.Condition()
+
+    def __enter__(self):
+        context = multiprocessing.get_context("fork")
+        receiver, sender = context.Pipe(duplex=False)
+        self.process = context.Process(target=self._main, args=(sender,), name="import-helper")
+        self.process.start()
+        sender.close()
+        self.reader = threading.Thread(target=self._read, args=(receiver,), daemon=True)
+        self.reader.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join()
+        self.reader.join()
+
+    def result(self, index):
+        """The checked rows of batch ``index``, or None where this process checks it."""
+        if index < self.first or self.failed_at is not None:
+            return None
+        position = index - self.first
+        with self.arrived:
+            while len(self.messages) <= position and not self.ended:
+                self.arrived.wait()
+            message = b""
+            if position < len(self.messages):
+                message, self.messages[position] = self.messages[position], None
+        if message:
+            return pickle.loads(message)
+        self.failed_at = index
+        importer = self.importer
+        for earlier in range(self.first, index):
+            rows = importer._read_rows(self.table, self.table.block(earlier))
+            importer._check(rows, self.commit, locate_only=True)
+        return None
+
+    def _read(self, receiver):
+        with receiver:
+            while True:
+                try:
+                    message = receiver.recv_bytes()
+                except (EOFError, OSError):
+                    break
+                with self.arrived:
+                    self.messages.append(message)
+                    self.arrived.notify_all()
+        with self.arrived:
+            self.ended = True
+            self.arrived.notify_all()
+
+    # In the helper process.
+    def _main(self, sender):
+        for connection in connections.all(initialized_only=True):
+            # Not closed: closing would end this process's session on the server.
+            connection.cursor = connection.chunked_cursor = _no_database
+            connection.ensure_connection = connection.connect = _no_database
+        importer, table, commit = self.importer, self.table, self.commit
+        try:
+            for index in range(self.first):
+                importer._check(importer._read_rows(table, table.block(index)), commit, True)
+            for index in range(self.first, len(table._blocks)):
+                rows = importer._read_rows(table, table.block(index))
+                importer._check(rows, commit)
+                for row in rows:
+                    row.raw = None  # not needed any more
+                sender.send_bytes(pickle.dumps(rows, pickle.HIGHEST_PROTOCOL))
+        except Exception:  # noqa: BLE001 - the importing process checks it instead
+            sender.send_bytes(b"")
+        sender.close()

@@ -252,6 +252,8 @@ SPECTACULAR_SETTINGS = {
 # this block of organization codes (the first characters of positions 9-16) of the
 # district's area code; certificates' QR codes point to public pages under this address.
 CREDIT_CODE_BLOCK = os.environ.get("CREDIT_CODE_BLOCK", "MJ0")
+# A large ledger import checks half of its rows in a second process (hepingorgs.imports).
+IMPORT_PARALLEL = envbool("IMPORT_PARALLEL", True)
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 # ---------------------------------------------------------------------------------------
 # Production: serving, HTTPS, sessions, login protection, read replicas, backups.

@@ -36,6 +36,7 @@ from hepingorgs.imports import (
     ImportFormMixin,
     Row,
     copy_create,
+    new_instance,
 )
 from hepingorgs.parsing import ParseError, ascii_form, choice_key, clean_text
 from registry import creditcode
@@ -582,6 +583,7 @@ class CommunityGroupImporter(Importer):
     title = gettext_lazy("community-group filings")
     model = CommunityGroup
     form_class = CommunityGroupImportForm
+    parallel = True  # before_rows looks up everything the rows need
     key_columns = {"name", "street", "community", "filing_number", "status"}
     compared_fields = (
         *CommunityGroupImportForm.Meta.fields,
@@ -803,7 +805,9 @@ class CommunityGroupImporter(Importer):
             category_id=category if category else None,
         )
         if existing is None:
-            existing = CommunityGroup(created_by_id=self.user.pk if self.user else None)
+            existing = new_instance(
+                CommunityGroup, created_by_id=self.user.pk if self.user else None
+            )
         row.instance = existing
         row.values["name"] = name
 

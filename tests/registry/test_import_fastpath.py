@@ -1,7 +1,9 @@
 """The import's way of validating rows (one form bound again for every row, fields
 cleaned without BoundFields, repeated values cleaned once) gives exactly what Django's
 own form machinery gives with a new form per row: the same errors with the same
-messages, the same cleaned data and the same record, on messy rows in any order."""
+messages, the same cleaned data and the same record, on messy rows in any order. Its
+way of writing (new records copied from a blank one, values COPY takes as they are)
+gives what Django's own instances and ``bulk_create`` give."""
 
 import datetime
 import random
@@ -10,11 +12,12 @@ from decimal import Decimal
 import pytest
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.forms.models import construct_instance
 
-from hepingorgs.imports import ImportFormMixin, Row
+from hepingorgs.imports import ImportFormMixin, Row, _passed_through, copy_create, new_instance
 from registry.imports import importer_for
-from registry.models import CommunityGroup, Organization
+from registry.models import AnnualReport, CommunityGroup, FilingCategory, Organization
 from tests.conftest import valid_code
 
 pytestmark = pytest.mark.django_db
@@ -146,3 +149,69 @@ def test_same_outcome_as_a_new_django_form_per_row(district_staff, kind, model, 
         for index in order:
             form = importer.bind(data(rows[index]), model())
             assert outcome(form) == expected[index], rows[index]
+
+
+SAMPLES = {
+    str: "和平区 ABC",
+    int: 42,
+    bool: True,
+    datetime.date: datetime.date(2016, 5, 1),
+}
+
+
+@pytest.mark.parametrize("model", [CommunityGroup, Organization, AnnualReport])
+def test_values_copy_passes_through_are_what_django_would_send(model):
+    """For every field whose values COPY receives unprepared, Django's own preparation
+    gives the very same value (and None for None)."""
+    checked = 0
+    for model_field in model._meta.concrete_fields:
+        for kind in _passed_through(model_field):
+            value = SAMPLES[kind]
+            prepared = model_field.get_db_prep_save(value, connection)
+            assert prepared == value and type(prepared) is kind, model_field
+            assert model_field.get_db_prep_save(None, connection) is None, model_field
+            checked += 1
+    assert checked >= 3
+
+
+@pytest.mark.parametrize("model", [CommunityGroup, Organization, AnnualReport])
+def test_a_new_instance_is_what_the_model_builds(model):
+    built, copied = model(), new_instance(model)
+    fields = [f.attname for f in model._meta.concrete_fields]
+    assert [getattr(copied, f) for f in fields] == [getattr(built, f) for f in fields]
+    assert copied._state.adding and copied._state.db is None
+    again = new_instance(model)
+    for f in model._meta.concrete_fields:  # a callable default is called for each
+        if f.has_default() and callable(f.default) and isinstance(f.get_default(), list):
+            assert getattr(again, f.attname) is not getattr(copied, f.attname)
+
+
+def test_copy_writes_what_bulk_create_writes(quanyechang, qyc_community):
+    def group(name, number):
+        return new_instance(
+            CommunityGroup,
+            name=name,
+            street_id=quanyechang.pk,
+            community_id=qyc_community.pk,
+            service_targets=["elderly", "residents"],
+            category=FilingCategory.objects.get(code="culture_sports"),
+            leader_name="张秀兰",
+            leader_phone="13800000000",
+            member_count=20,
+            founded_on=datetime.date(2015, 3, 1),
+            filed_on=datetime.date(2016, 5, 1),
+            filing_number=number,
+            status="filed",
+        )
+
+    copied = group("福明社区合唱团", "QYC-2016-0001")
+    created = group("福明社区书画社", "QYC-2016-0002")
+    for g in (copied, created):
+        g.fill_pinyin()
+    copy_create(CommunityGroup, [copied])
+    CommunityGroup.objects.bulk_create([created])
+    skip = {"id", "name", "name_pinyin", "name_initials", "filing_number"}
+    skip |= {"created_at", "updated_at"}
+    columns = [f.attname for f in CommunityGroup._meta.concrete_fields if f.attname not in skip]
+    rows = CommunityGroup.objects.order_by("filing_number").values_list(*columns)
+    assert len(rows) == 2 and rows[0] == rows[1]
