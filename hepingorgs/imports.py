@@ -22,11 +22,17 @@ Rows are processed in batches (``BATCH_SIZE``): each batch looks up the records 
 may update in one query, so memory and query count stay bounded whatever the file size.
 When committing, a batch is written by a second thread on the same connection while the
 next batch is validated (``_WriteBehind``), so the database's work on one batch overlaps
-the Python work on the next.
+the Python work on the next. The sheet's XML is parsed once: a first pass that reads to
+the end keeps the rows, pickled in blocks, for the passes after it (``Table.rows``). An
+importer whose checks need no query once ``before_rows`` has looked up the whole file
+(``Importer.parallel``) has the second part of a large file checked by a forked helper
+process (``_Helper``), so that an import uses two cores; the outcome is the same as one
+process's, row for row (``tests/registry/test_import_parallel.py``).
 """
 
 import contextlib
 import datetime
+import enum
 import io
 import multiprocessing
 import os
@@ -1061,6 +1067,10 @@ class Importer:
     def finish(self, row):
         """Set what the form does not (workflow fields, references) after it passed."""
 
+    def ready(self, row):
+        """Derive what writing a row that creates or updates needs (when committing,
+        as the row is checked: in the helper process for its part of the file)."""
+
     def write(self, rows):
         """Save the batch's rows that create or update (inside the import transaction)."""
         raise NotImplementedError
@@ -1305,6 +1315,8 @@ class Importer:
                 self.validate(row, skip=unreadable)
             if not row.ok:
                 row.action = ERROR
+            elif commit and row.action in (CREATE, UPDATE):
+                self.ready(row)
 
     def _hand_over(self, rows, report, writer):
         """Report a checked batch; when committing (``writer``), hand it to the writer
@@ -1638,7 +1650,7 @@ class _Helper:
             if position < len(self.messages):
                 message, self.messages[position] = self.messages[position], None
         if message:
-            return pickle.loads(message)
+            return [_unpacked(row) for row in pickle.loads(message)]
         self.failed_at = index
         importer = self.importer
         for earlier in range(self.first, index):
@@ -1673,9 +1685,38 @@ class _Helper:
             for index in range(self.first, len(table._blocks)):
                 rows = importer._read_rows(table, table.block(index))
                 importer._check(rows, commit)
-                for row in rows:
-                    row.raw = None  # not needed any more
-                sender.send_bytes(pickle.dumps(rows, pickle.HIGHEST_PROTOCOL))
+                packed = [_packed(row) for row in rows]
+                sender.send_bytes(pickle.dumps(packed, pickle.HIGHEST_PROTOCOL))
         except Exception:  # noqa: BLE001 - the importing process checks it instead
             sender.send_bytes(b"")
         sender.close()
+
+
+def _packed(row):
+    """A checked row as plain data, for the helper to send: a model instance pickles and
+    unpickles as an object (with its state, and enum members as objects), several times
+    slower than its values as a dict. The cells and the values read are not needed any
+    more; related objects the instance cached are left out (its ids stay)."""
+    state = {k: v for k, v in row.__dict__.items() if k not in ("raw", "values", "instance")}
+    instance = row.instance
+    if instance is not None:
+        values = {
+            k: v.value if isinstance(v, enum.Enum) else v
+            for k, v in instance.__dict__.items()
+            if k != "_state"
+        }
+        state["instance"] = (type(instance), values, instance._state.adding, instance._state.db)
+    return state
+
+
+def _unpacked(state):
+    row = Row.__new__(Row)
+    row.__dict__.update(state, raw=None, values={})
+    if row.instance is not None:
+        model, values, adding, db = row.instance
+        instance = model.__new__(model)
+        instance.__dict__.update(values)
+        instance._state = ModelState()
+        instance._state.adding, instance._state.db = adding, db
+        row.instance = instance
+    return row

@@ -846,13 +846,15 @@ class CommunityGroupImporter(Importer):
         if group.status in NUMBERED_STATUSES and row.needs_number:
             row.label = row.label + " " + _("new filing number")
 
+    def ready(self, row):
+        row.instance.fill_pinyin()
+
     def write(self, rows):
         self._number_new_filings(rows)
         now = timezone.now()
         creates, updates = [], []
         for row in rows:
             group = row.instance
-            group.fill_pinyin()
             if row.action == CREATE:
                 creates.append(group)
             else:
