@@ -15,7 +15,14 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.forms.models import construct_instance
 
-from hepingorgs.imports import ImportFormMixin, Row, _passed_through, copy_create, new_instance
+from hepingorgs.imports import (
+    ImportFormMixin,
+    Row,
+    _array_literal,
+    _passed_through,
+    copy_create,
+    new_instance,
+)
 from registry.imports import importer_for
 from registry.models import AnnualReport, CommunityGroup, FilingCategory, Organization
 from tests.conftest import valid_code
@@ -215,3 +222,23 @@ def test_copy_writes_what_bulk_create_writes(quanyechang, qyc_community):
     columns = [f.attname for f in CommunityGroup._meta.concrete_fields if f.attname not in skip]
     rows = CommunityGroup.objects.order_by("filing_number").values_list(*columns)
     assert len(rows) == 2 and rows[0] == rows[1]
+
+
+def test_the_file_keys_reach_postgresql_as_they_are():
+    """AnyOf sends text keys as one array literal: every value comes back unchanged."""
+    values = [
+        "a",
+        'b"c',
+        "d\\e",
+        "",
+        " sp ",
+        "{x}",
+        "NULL",
+        "中文,逗号",
+        "'quote'",
+        '\\"',
+        "x" * 500,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT %s::text[]", [_array_literal(values)])
+        assert cursor.fetchone()[0] == values
