@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hepingorgs import access
 from hepingorgs.extensions import hooks
-from hepingorgs.opendata import YES_NO, PublicFilterSet
+from hepingorgs.opendata import YES_NO, ListedModelChoices, PublicFilterSet, QuickSelect
 from registry import directory
 from registry.models import (
     Community,
@@ -65,6 +65,18 @@ class CommunityGroupFilter(django_filters.FilterSet):
         if not access.is_district_staff(user):
             # A clerk's street is fixed; offering the choice would only invite tampering.
             del self.filters["street"]
+
+    def get_form_class(self):
+        # Drawn as the public lists draw theirs (hepingorgs.opendata): the drop-downs in
+        # Python rather than one template include per option, their rows read with one
+        # plain query rather than a server-side cursor each (staff see 65 communities).
+        form_class = super().get_form_class()
+        for field in form_class.base_fields.values():
+            if getattr(field, "iterator", None) is django_filters.fields.ModelChoiceIterator:
+                field.iterator = ListedModelChoices
+            if type(field.widget) is forms.Select:
+                field.widget = QuickSelect(attrs=field.widget.attrs, choices=field.widget.choices)
+        return form_class
 
     def filter_q(self, queryset, name, value):
         # The workspace is internal: clerks and staff may find a group by its leader.

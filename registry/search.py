@@ -469,3 +469,58 @@ def grouped_counts(queryset, field, *, exact=None, sample_rows=SAMPLE_ROWS):
         cursor.execute(sampled, params)
         rows = cursor.fetchall()
     return {value: round(n * 100.0 / percent) for value, n in rows}, False
+
+
+# ---------------------------------------------------------------------------------------
+# Staff lists: the clerks' workspace and the staff admin
+# ---------------------------------------------------------------------------------------
+
+# A search on a staff page is counted up to this many rows, then shown as "more than":
+# counting reads each match from the table and tests it again (15-30 µs a row at a
+# million organizations, bench/directory.py), and staff refine a search rather than
+# page through thousands of matches.
+STAFF_SEARCH_COUNT_CAP = 500
+
+
+class StaffPaginator(EstimatedCountPaginator):
+    """``EstimatedCountPaginator`` for the clerks' workspace and the staff admin. A list
+    is counted as there (exact up to ``cap``, the planner's estimate above); a search is
+    counted up to ``search_cap`` rows and, above, is "more than ``search_cap``": the
+    planner's estimate of a search is unreliable (it multiplies the selectivities of the
+    n-gram look-up and of ``ILIKE``), so none is asked for. ``count_is_lower_bound``
+    says which the count is."""
+
+    search_cap = STAFF_SEARCH_COUNT_CAP
+
+    @cached_property
+    def _estimate(self):
+        if not self._searched:
+            return estimated_count(self.object_list, self.cap)
+        count = capped_count(self.object_list, self.search_cap)
+        return count, count <= self.search_cap
+
+    @property
+    def count_is_lower_bound(self):
+        """True when a search matched more than ``search_cap`` rows: ``count`` is then
+        ``search_cap + 1``, to be shown as "more than ``search_cap``"."""
+        return self._searched and not self.count_is_exact
+
+
+def sampled_counts(queryset, fields, estimate, *, exact, sample_rows=SAMPLE_ROWS):
+    """``{(value, ...): rows}``: ``queryset`` grouped by several ``fields`` at once, in
+    one query. Exact when ``exact``; otherwise scaled from a sample of about
+    ``sample_rows`` of its rows (TABLESAMPLE SYSTEM), given the caller's ``estimate`` of
+    the rows (``planner_estimate``), so that one estimate and one sample serve every
+    grouping a page shows (``grouped_counts`` takes one field and asks the planner
+    itself)."""
+    grouped = queryset.values_list(*fields).annotate(n=models.Count("pk")).order_by()
+    if exact:
+        return {tuple(row[:-1]): row[-1] for row in grouped}
+    percent = min(100.0, 100.0 * sample_rows / max(estimate, 1))
+    sql, params = grouped.query.sql_with_params()
+    table = f'FROM "{queryset.model._meta.db_table}"'
+    sampled = sql.replace(table, f"{table} TABLESAMPLE SYSTEM ({percent:.6f}) REPEATABLE (0)", 1)
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sampled, params)
+        rows = cursor.fetchall()
+    return {tuple(row[:-1]): round(row[-1] * 100.0 / percent) for row in rows}
