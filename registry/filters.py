@@ -24,7 +24,12 @@ from registry.models import (
     ServiceTarget,
     Street,
 )
-from registry.search import SEARCH_MAX_LENGTH, search_groups, search_organizations
+from registry.search import (
+    SEARCH_MAX_LENGTH,
+    search_groups,
+    search_organizations,
+    tested_per_row,
+)
 
 
 class CommunityGroupFilter(django_filters.FilterSet):
@@ -79,9 +84,21 @@ class CommunityGroupFilter(django_filters.FilterSet):
         return form_class
 
     def filter_q(self, queryset, name, value):
+        return queryset  # searched last, in filter_queryset
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        text = self.form.cleaned_data.get("q")
+        if not text:
+            return queryset
         # The workspace is internal: clerks and staff may find a group by its leader.
-        found = search_groups(queryset, value, private=True)
-        return found.order_by("search_rank", *CommunityGroup._meta.ordering)
+        # Searched once the other filters are applied, with the street tested on each
+        # row the search indexes find rather than read as a bitmap of the street's rows
+        # (search.tested_per_row: at half a million groups a street, 65 ms for each of
+        # the search's look-ups); the page's walk of the (street, pinyin) index gets the
+        # street's condition back from ``queryset``.
+        found = search_groups(tested_per_row(queryset, "street_id"), text, private=True)
+        return (found & queryset).order_by("search_rank", *CommunityGroup._meta.ordering)
 
     def filter_target(self, queryset, name, value):
         return queryset.filter(service_targets__contains=[value])

@@ -163,3 +163,30 @@ def test_workspace_search_query_count_is_pinned(client, clerk_qyc, quanyechang, 
     for i in range(60):
         make_group(quanyechang, qyc_community, name=f"福明社区合唱队{i:02d}")
     assert search_queries(client, {"q": "合唱"}) == small == EXPECTED_SEARCH_QUERIES
+
+
+def test_tested_per_row_keeps_the_rows(choirs, quanyechang):
+    scope = CommunityGroup.objects.filter(street=quanyechang, status="draft")
+    tested = search.tested_per_row(scope, "street_id")
+    assert '"street_id" + 0) =' in str(tested.query)
+    assert '"street_id" + 0' not in str(scope.query)  # the original is left as it was
+    assert set(tested) == set(scope) and len(scope) == 5
+    # AND groups too (a queryset combined with &), and nothing else is rewritten.
+    combined = search.tested_per_row(tested & scope, "street_id")
+    assert '"street_id" = ' not in str(combined.query) and set(combined) == set(scope)
+    assert '"status" = ' in str(combined.query)
+
+
+def test_workspace_search_counts_without_the_street_index(client, clerk_qyc, choirs):
+    # The capped count and the homophone check test the street on each row the search's
+    # indexes find; the page's query keeps the condition its index walk starts from.
+    client.force_login(clerk_qyc)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("filings:list"), {"q": "合唱"})
+    mine, _theirs = choirs
+    assert sorted(g.name for g in response.context["page"]) == sorted(g.name for g in mine)
+    searched = [q["sql"] for q in queries.captured_queries if "ILIKE" in q["sql"]]
+    count = next(sql for sql in searched if sql.startswith("SELECT COUNT(*)"))
+    assert '"street_id" + 0) = ' in count and '"street_id" = ' not in count
+    page = next(sql for sql in searched if "search_rank" in sql)
+    assert '"registry_communitygroup"."street_id" = ' in page
