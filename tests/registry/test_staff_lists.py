@@ -190,3 +190,25 @@ def test_workspace_search_counts_without_the_street_index(client, clerk_qyc, cho
     assert '"street_id" + 0) = ' in count and '"street_id" = ' not in count
     page = next(sql for sql in searched if "search_rank" in sql)
     assert '"registry_communitygroup"."street_id" = ' in page
+
+
+def test_admin_group_search_within_a_street(client, district_staff, choirs, xiaobailou):
+    client.force_login(district_staff)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(
+            admin_url(CommunityGroup, "changelist"),
+            {"q": "合唱", "street__id__exact": xiaobailou.pk},
+        )
+    _mine, theirs = choirs
+    cl = response.context["cl"]
+    assert sorted(g.name for g in cl.result_list) == sorted(g.name for g in theirs)
+    assert cl.result_count == 3 and cl.paginator.count_is_exact
+    count = next(q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT COUNT"))
+    assert '"street_id" + 0) = ' in count
+    # Without a search the list is the street's, as before.
+    response = client.get(
+        admin_url(CommunityGroup, "changelist"), {"street__id__exact": xiaobailou.pk}
+    )
+    assert sorted(g.name for g in response.context["cl"].result_list) == sorted(
+        g.name for g in theirs
+    )
