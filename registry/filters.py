@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hepingorgs import access
 from hepingorgs.extensions import hooks
-from hepingorgs.opendata import YES_NO, PublicFilterSet
+from hepingorgs.opendata import YES_NO, ListedModelChoices, PublicFilterSet, QuickSelect
 from registry import directory
 from registry.models import (
     Community,
@@ -24,7 +24,12 @@ from registry.models import (
     ServiceTarget,
     Street,
 )
-from registry.search import SEARCH_MAX_LENGTH, search_groups, search_organizations
+from registry.search import (
+    SEARCH_MAX_LENGTH,
+    search_groups,
+    search_organizations,
+    tested_per_row,
+)
 
 
 class CommunityGroupFilter(django_filters.FilterSet):
@@ -66,10 +71,34 @@ class CommunityGroupFilter(django_filters.FilterSet):
             # A clerk's street is fixed; offering the choice would only invite tampering.
             del self.filters["street"]
 
+    def get_form_class(self):
+        # Drawn as the public lists draw theirs (hepingorgs.opendata): the drop-downs in
+        # Python rather than one template include per option, their rows read with one
+        # plain query rather than a server-side cursor each (staff see 65 communities).
+        form_class = super().get_form_class()
+        for field in form_class.base_fields.values():
+            if getattr(field, "iterator", None) is django_filters.fields.ModelChoiceIterator:
+                field.iterator = ListedModelChoices
+            if type(field.widget) is forms.Select:
+                field.widget = QuickSelect(attrs=field.widget.attrs, choices=field.widget.choices)
+        return form_class
+
     def filter_q(self, queryset, name, value):
+        return queryset  # searched last, in filter_queryset
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        text = self.form.cleaned_data.get("q")
+        if not text:
+            return queryset
         # The workspace is internal: clerks and staff may find a group by its leader.
-        found = search_groups(queryset, value, private=True)
-        return found.order_by("search_rank", *CommunityGroup._meta.ordering)
+        # Searched once the other filters are applied, with the street tested on each
+        # row the search indexes find rather than read as a bitmap of the street's rows
+        # (search.tested_per_row: at half a million groups a street, 65 ms for each of
+        # the search's look-ups); the page's walk of the (street, pinyin) index gets the
+        # street's condition back from ``queryset``.
+        found = search_groups(tested_per_row(queryset, "street_id"), text, private=True)
+        return (found & queryset).order_by("search_rank", *CommunityGroup._meta.ordering)
 
     def filter_target(self, queryset, name, value):
         return queryset.filter(service_targets__contains=[value])

@@ -1,0 +1,214 @@
+"""The clerks' workspace and the staff admin at national scale (issue 8): how their
+counts are taken and shown (exact, estimated with ≈, or "more than" for a search with
+more matches than are counted), the admin's order that an index can walk, and the
+workspace's counts by status and category from one sampled query, still within the
+clerk's street.
+
+The caps are lowered here so that a handful of rows crosses them."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils.html import escape
+
+from registry import filings, search
+from registry.models import CommunityGroup, FilingCategory, Organization
+from tests.conftest import make_group, make_organization
+from tests.registry.test_admin import admin_url
+
+
+@pytest.fixture
+def care_homes(db):
+    return [make_organization(name=f"和平区养老服务协会{i}") for i in range(5)]
+
+
+@pytest.fixture
+def choirs(quanyechang, qyc_community, xiaobailou, xbl_community):
+    mine = [make_group(quanyechang, qyc_community, name=f"福明社区合唱团{i}") for i in range(5)]
+    theirs = [make_group(xiaobailou, xbl_community, name=f"开封道合唱团{i}") for i in range(3)]
+    return mine, theirs
+
+
+def paginator_text(response):
+    content = response.content.decode()
+    start = content.index('<p class="paginator">')
+    return content[start : content.index("</p>", start)]
+
+
+# The admin --------------------------------------------------------------------------------
+
+
+def test_admin_search_above_the_cap_says_more_than(client, district_staff, care_homes, monkeypatch):
+    monkeypatch.setattr(search.StaffPaginator, "search_cap", 3)
+    client.force_login(district_staff)
+    response = client.get(admin_url(Organization, "changelist"), {"q": "养老"})
+    cl = response.context["cl"]
+    assert cl.paginator.count_is_lower_bound and cl.result_count == 4
+    assert "超过 3" in paginator_text(response)
+    assert "超过 3 条结果" in response.content.decode()  # beside the search box
+    # Every match is still reachable: the page lists them, best ranked first.
+    assert sorted(o.name for o in cl.result_list) == sorted(o.name for o in care_homes)
+
+
+def test_admin_search_below_the_cap_is_exact(client, district_staff, care_homes):
+    client.force_login(district_staff)
+    response = client.get(admin_url(Organization, "changelist"), {"q": "养老"})
+    cl = response.context["cl"]
+    assert cl.paginator.count_is_exact and not cl.paginator.count_is_lower_bound
+    text = paginator_text(response)
+    assert "5" in text and "≈" not in text and "超过" not in text
+
+
+def test_admin_estimated_list_count_is_marked(client, district_staff, care_homes, monkeypatch):
+    monkeypatch.setattr(search.StaffPaginator, "cap", 3)
+    client.force_login(district_staff)
+    response = client.get(admin_url(Organization, "changelist"))
+    cl = response.context["cl"]
+    assert not cl.paginator.count_is_exact and not cl.paginator.count_is_lower_bound
+    assert f"≈ {cl.result_count}" in paginator_text(response)
+
+
+def test_other_changelists_show_plain_counts(client, district_staff, quanyechang):
+    # admin/registry/pagination.html serves every registry changelist; those with
+    # Django's own paginator have no estimate to mark.
+    client.force_login(district_staff)
+    response = client.get(admin_url(FilingCategory, "changelist"))
+    text = paginator_text(response)
+    assert "≈" not in text and "超过" not in text
+    assert str(FilingCategory.objects.count()) in text
+
+
+def test_admin_orders_organizations_by_an_indexed_order(client, district_staff, care_homes):
+    # Not (name_pinyin, -pk), which Django adds for a stable order and no index walks.
+    client.force_login(district_staff)
+    for params in ({}, {"q": "养老"}):
+        response = client.get(admin_url(Organization, "changelist"), params)
+        ordering = response.context["cl"].queryset.query.order_by
+        assert ordering[-2:] == ("name_pinyin", "id"), ordering
+        assert "-pk" not in ordering
+
+
+# The workspace ----------------------------------------------------------------------------
+
+
+def test_workspace_search_above_the_cap_says_more_than(client, clerk_qyc, choirs, monkeypatch):
+    monkeypatch.setattr(search.StaffPaginator, "search_cap", 3)
+    client.force_login(clerk_qyc)
+    response = client.get(reverse("filings:list"), {"q": "合唱"})
+    page = response.context["page"]
+    assert page.paginator.count_is_lower_bound
+    assert escape("超过 3 个社区社会组织符合条件") in response.content.decode()
+    # Still the clerk's own street only.
+    mine, theirs = choirs
+    assert sorted(g.name for g in page) == sorted(g.name for g in mine)
+
+
+def test_workspace_search_below_the_cap_counts_exactly(client, district_staff, choirs):
+    client.force_login(district_staff)
+    response = client.get(reverse("filings:list"), {"q": "合唱"})
+    page = response.context["page"]
+    assert page.paginator.count == 8 and page.paginator.count_is_exact
+    assert "超过" not in response.content.decode()
+
+
+def test_workspace_sampled_counts_stay_in_the_clerks_street(client, clerk_qyc, choirs, monkeypatch):
+    # As at a street of half a million groups: the counts are scaled from a sample (all
+    # of the rows here, the scope being far below the sample size) and marked ≈.
+    monkeypatch.setattr(search, "EXACT_COUNTS_UP_TO", 0)
+    mine, _theirs = choirs
+    filings.submit(mine[0])
+    filings.accept(mine[0])
+    client.force_login(clerk_qyc)
+    response = client.get(reverse("filings:list"))
+    assert response.context["counts_exact"] is False
+    by_status = {value: n for value, _label, n in response.context["status_counts"]}
+    assert by_status == {"draft": 4, "submitted": 0, "filed": 1, "returned": 0, "cancelled": 0}
+    by_category = {c.code: n for c, n in response.context["category_counts"]}
+    assert by_category["culture_sports"] == 1 and sum(by_category.values()) == 1
+    assert "≈4" in response.content.decode()
+
+
+def test_sampled_counts_exact_and_sampled_agree(choirs):
+    scope = CommunityGroup.objects.all()
+    exact = search.sampled_counts(scope, ("status", "category"), 8, exact=True)
+    culture = FilingCategory.objects.get(code="culture_sports").pk
+    assert exact == {("draft", culture): 8}
+    # A sample of (at least) every row scales by one.
+    sampled = search.sampled_counts(scope, ("status", "category"), 8, exact=False)
+    assert sampled == exact
+    by_street = search.sampled_counts(scope, ("street",), 8, exact=True)
+    assert sorted(by_street.values()) == [3, 5]
+
+
+def search_queries(client, params):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("filings:list"), params)
+    assert response.status_code == 200
+    return len(queries)
+
+
+# session, user, role names, clerk's profile and street; the search's homophone check (is the text
+# in a name as typed), the capped count, the page's rows; the planner's estimate of the
+# street and its counts by status and category; category names; the community and
+# category choices of the filter form.
+EXPECTED_SEARCH_QUERIES = 13
+
+
+def test_workspace_search_query_count_is_pinned(client, clerk_qyc, quanyechang, qyc_community):
+    client.force_login(clerk_qyc)
+    for i in range(3):
+        make_group(quanyechang, qyc_community, name=f"福明社区合唱团{i}")
+    small = search_queries(client, {"q": "合唱"})
+    for i in range(60):
+        make_group(quanyechang, qyc_community, name=f"福明社区合唱队{i:02d}")
+    assert search_queries(client, {"q": "合唱"}) == small == EXPECTED_SEARCH_QUERIES
+
+
+def test_tested_per_row_keeps_the_rows(choirs, quanyechang):
+    scope = CommunityGroup.objects.filter(street=quanyechang, status="draft")
+    tested = search.tested_per_row(scope, "street_id")
+    assert '"street_id" + 0) =' in str(tested.query)
+    assert '"street_id" + 0' not in str(scope.query)  # the original is left as it was
+    assert set(tested) == set(scope) and len(scope) == 5
+    # AND groups too (a queryset combined with &), and nothing else is rewritten.
+    combined = search.tested_per_row(tested & scope, "street_id")
+    assert '"street_id" = ' not in str(combined.query) and set(combined) == set(scope)
+    assert '"status" = ' in str(combined.query)
+
+
+def test_workspace_search_counts_without_the_street_index(client, clerk_qyc, choirs):
+    # The capped count and the homophone check test the street on each row the search's
+    # indexes find; the page's query keeps the condition its index walk starts from.
+    client.force_login(clerk_qyc)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("filings:list"), {"q": "合唱"})
+    mine, _theirs = choirs
+    assert sorted(g.name for g in response.context["page"]) == sorted(g.name for g in mine)
+    searched = [q["sql"] for q in queries.captured_queries if "ILIKE" in q["sql"]]
+    count = next(sql for sql in searched if sql.startswith("SELECT COUNT(*)"))
+    assert '"street_id" + 0) = ' in count and '"street_id" = ' not in count
+    page = next(sql for sql in searched if "search_rank" in sql)
+    assert '"registry_communitygroup"."street_id" = ' in page
+
+
+def test_admin_group_search_within_a_street(client, district_staff, choirs, xiaobailou):
+    client.force_login(district_staff)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(
+            admin_url(CommunityGroup, "changelist"),
+            {"q": "合唱", "street__id__exact": xiaobailou.pk},
+        )
+    _mine, theirs = choirs
+    cl = response.context["cl"]
+    assert sorted(g.name for g in cl.result_list) == sorted(g.name for g in theirs)
+    assert cl.result_count == 3 and cl.paginator.count_is_exact
+    count = next(q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT COUNT"))
+    assert '"street_id" + 0) = ' in count
+    # Without a search the list is the street's, as before.
+    response = client.get(
+        admin_url(CommunityGroup, "changelist"), {"street__id__exact": xiaobailou.pk}
+    )
+    assert sorted(g.name for g in response.context["cl"].result_list) == sorted(
+        g.name for g in theirs
+    )
