@@ -81,10 +81,14 @@ HEADER_SEARCH_ROWS = 20
 BATCH_SIZE = 1000
 # A file of at least this many batches is checked by two processes (see _Helper), the
 # helper taking this share of the batches: this process also writes them all, and from
-# the end of its own part it mostly waits for the database (100,000 rows: 65 s with
-# 0.85, 71 s with 0.75 and 76 s with 0.6 on a quiet 2-core machine).
+# the end of its own part it mostly waits for the database. 100,000 rows on a quiet
+# 2-core machine, the sheet parsed in two: 60-62 s with 0.75, 64-65 s with 0.7 and 0.8,
+# 65 s with 0.85, 68 s with 0.65.
 PARALLEL_MIN_BATCHES = 4
-HELPER_SHARE = 0.85
+HELPER_SHARE = 0.75
+# A sheet whose XML is at least this large is parsed in two parts, the second by a
+# forked child (``_split_point``); 100,000 rows of the benchmark's ledger are 94 MB.
+PARALLEL_PARSE_BYTES = 4 * 1024 * 1024
 # Rows listed on the preview page (the counts cover every row).
 PREVIEW_ROWS = 100
 
@@ -330,6 +334,7 @@ class Table:
     # The data rows of a first pass read to its end, pickled in blocks (see rows()).
     _blocks: list = field(default=None, repr=False)
     block_size: int = BATCH_SIZE
+    parallel: bool = False  # whether a large sheet may be parsed in two processes
 
     @property
     def complete(self):
@@ -350,7 +355,9 @@ class Table:
                 yield from pickle.loads(block)
             return
         blocks, block, count = [], [], 0
-        for number, cells in sheet_rows(self.sheet):
+        split = _split_point(self.sheet) if self.parallel else None
+        source = _rows_in_two(self.sheet, split) if split else sheet_rows(self.sheet)
+        for number, cells in source:
             if number <= self.header_row:
                 continue
             count += 1
@@ -468,8 +475,9 @@ def open_workbook(content):
         ) from exc
 
 
-def sheet_rows(sheet):
-    """(Excel row number, list of cell values) of every row with a value, streamed.
+def sheet_rows(sheet, open_source=None):
+    """(Excel row number, list of cell values) of every row with a value, streamed
+    (from ``open_source()``, a part of the sheet's XML, if given).
 
     The values are those of openpyxl's read-only mode with ``data_only=True`` (numbers,
     text, booleans, dates for date-formatted numbers), except that a formula without a
@@ -483,7 +491,7 @@ def sheet_rows(sheet):
     column_numbers = {}
     number = 0
     try:
-        for _event, row in _iterparse(sheet._get_source, tag=_ROW):
+        for _event, row in _iterparse(open_source or sheet._get_source, tag=_ROW):
             position = row.get("r")
             if position is None:
                 number += 1
@@ -1243,6 +1251,7 @@ class Importer:
 
     def _process(self, table, report, commit, progress):
         table.block_size = self.batch_size
+        table.parallel = self._may_fork()
         self.before_rows(table, commit)
         writer = None
         with contextlib.ExitStack() as stack:
@@ -1293,13 +1302,14 @@ class Importer:
 
     def _parallel(self, table):
         """Whether a helper process checks the second part of the file (see _Helper)."""
+        return self._may_fork() and table.complete and len(table._blocks) >= PARALLEL_MIN_BATCHES
+
+    def _may_fork(self):
         return (
             self.parallel
             and settings.IMPORT_PARALLEL
             and (os.cpu_count() or 1) > 1
             and hasattr(os, "fork")
-            and table.complete
-            and len(table._blocks) >= PARALLEL_MIN_BATCHES
         )
 
     def _check(self, rows, commit, locate_only=False):
@@ -1604,43 +1614,29 @@ def _cell_text(value):
 
 
 class _NoDatabase(Exception):
-    """A query in the helper process, which has no connection of its own."""
+    """A query in a forked child, which has no connection of its own."""
 
 
 def _no_database(*args, **kwargs):
     raise _NoDatabase
 
 
-class _Helper:
-    """A second process that checks (locates and validates) the second part of a large
-    file (``HELPER_SHARE`` of its batches) while this one checks the first part and
-    writes, so that an import uses two
-    cores: checking is most of an import's time, and it runs in Python.
+class _Forked:
+    """A forked child process sending messages (bytes) back in order, and a reader thread
+    here that takes them as they come, so the child never waits for this process. The
+    child writes nothing and sends no query: its copy of the connection (this
+    process's, possibly inside a transaction) is replaced by one that refuses."""
 
-    It is forked after ``before_rows`` has read the whole file and looked up what the
-    rows may update, so it starts with all of that. It first locates the rows of the
-    first half too, for what locating remembers from row to row (``Importer.seen``: the
-    names and numbers met so far), so that each of its rows is checked exactly as one
-    process checks it; then it checks its half and sends each batch's rows back,
-    pickled, in file order. It writes nothing and sends no query: its copy of the
-    connection (this process's, inside the import's transaction) is replaced by one
-    that refuses. From a batch it cannot check that way (or if it dies), this process
-    checks every remaining batch itself, after locating the helper's earlier rows for
-    ``seen``. A reader thread here takes the batches as they come, so the helper never
-    waits for this process.
-    """
+    name = "import-child"
 
-    def __init__(self, importer, table, commit):
-        self.importer, self.table, self.commit = importer, table, commit
-        # The helper checks a larger part: this process also writes every batch.
-        self.first = round(len(table._blocks) * (1 - HELPER_SHARE))
-        self.messages, self.ended, self.failed_at = [], False, None
+    def __init__(self):
+        self.messages, self.ended = [], False
         self.arrived = threading.Condition()
 
     def __enter__(self):
         context = multiprocessing.get_context("fork")
         receiver, sender = context.Pipe(duplex=False)
-        self.process = context.Process(target=self._main, args=(sender,), name="import-helper")
+        self.process = context.Process(target=self._main, args=(sender,), name=self.name)
         self.process.start()
         sender.close()
         self.reader = threading.Thread(target=self._read, args=(receiver,), daemon=True)
@@ -1653,25 +1649,15 @@ class _Helper:
         self.process.join()
         self.reader.join()
 
-    def result(self, index):
-        """The checked rows of batch ``index``, or None where this process checks it."""
-        if index < self.first or self.failed_at is not None:
-            return None
-        position = index - self.first
+    def message(self, position):
+        """Message ``position`` (each is taken once), or b"" if the child ended first."""
         with self.arrived:
             while len(self.messages) <= position and not self.ended:
                 self.arrived.wait()
-            message = b""
             if position < len(self.messages):
                 message, self.messages[position] = self.messages[position], None
-        if message:
-            return [_unpacked(row) for row in pickle.loads(message)]
-        self.failed_at = index
-        importer = self.importer
-        for earlier in range(self.first, index):
-            rows = importer._read_rows(self.table, self.table.block(earlier))
-            importer._check(rows, self.commit, locate_only=True)
-        return None
+                return message
+        return b""
 
     def _read(self, receiver):
         with receiver:
@@ -1687,24 +1673,70 @@ class _Helper:
             self.ended = True
             self.arrived.notify_all()
 
-    # In the helper process.
     def _main(self, sender):
         for connection in connections.all(initialized_only=True):
             # Not closed: closing would end this process's session on the server.
             connection.cursor = connection.chunked_cursor = _no_database
             connection.ensure_connection = connection.connect = _no_database
-        importer, table, commit = self.importer, self.table, self.commit
         try:
-            for index in range(self.first):
-                importer._check(importer._read_rows(table, table.block(index)), commit, True)
-            for index in range(self.first, len(table._blocks)):
-                rows = importer._read_rows(table, table.block(index))
-                importer._check(rows, commit)
-                packed = [_packed(row) for row in rows]
-                sender.send_bytes(pickle.dumps(packed, pickle.HIGHEST_PROTOCOL))
-        except Exception:  # noqa: BLE001 - the importing process checks it instead
+            self.work(sender)
+        except Exception:  # noqa: BLE001 - this process does the rest itself
             sender.send_bytes(b"")
         sender.close()
+
+    def work(self, sender):
+        """In the child: send the messages (never empty)."""
+        raise NotImplementedError
+
+
+class _Helper(_Forked):
+    """A second process that checks (locates and validates) the second part of a large
+    file (``HELPER_SHARE`` of its batches) while this one checks the first part and
+    writes, so that an import uses two cores: checking is most of an import's time, and
+    it runs in Python.
+
+    It is forked after ``before_rows`` has read the whole file and looked up what the
+    rows may update, so it starts with all of that. It first locates the rows of the
+    first part too, for what locating remembers from row to row (``Importer.seen``: the
+    names and numbers met so far), so that each of its rows is checked exactly as one
+    process checks it; then it checks its part and sends each batch's rows back,
+    pickled, in file order. From a batch it cannot check without a query (or if it
+    dies), this process checks every remaining batch itself, after locating the
+    helper's earlier rows for ``seen``.
+    """
+
+    name = "import-helper"
+
+    def __init__(self, importer, table, commit):
+        super().__init__()
+        self.importer, self.table, self.commit = importer, table, commit
+        # The helper checks a larger part: this process also writes every batch.
+        self.first = round(len(table._blocks) * (1 - HELPER_SHARE))
+        self.failed_at = None
+
+    def result(self, index):
+        """The checked rows of batch ``index``, or None where this process checks it."""
+        if index < self.first or self.failed_at is not None:
+            return None
+        message = self.message(index - self.first)
+        if message:
+            return [_unpacked(row) for row in pickle.loads(message)]
+        self.failed_at = index
+        importer = self.importer
+        for earlier in range(self.first, index):
+            rows = importer._read_rows(self.table, self.table.block(earlier))
+            importer._check(rows, self.commit, locate_only=True)
+        return None
+
+    def work(self, sender):
+        importer, table, commit = self.importer, self.table, self.commit
+        for index in range(self.first):
+            importer._check(importer._read_rows(table, table.block(index)), commit, True)
+        for index in range(self.first, len(table._blocks)):
+            rows = importer._read_rows(table, table.block(index))
+            importer._check(rows, commit)
+            packed = [_packed(row) for row in rows]
+            sender.send_bytes(pickle.dumps(packed, pickle.HIGHEST_PROTOCOL))
 
 
 def _packed(row):
@@ -1735,3 +1767,164 @@ def _unpacked(state):
         instance._state.adding, instance._state.db = adding, db
         row.instance = instance
     return row
+
+
+# ---------------------------------------------------------------------------------------
+# A large sheet parsed in two processes
+# ---------------------------------------------------------------------------------------
+#
+# Parsing is the one part of an import that no check can start before: the first pass
+# reads the whole sheet. The sheet's XML is cut at the start of a row near its middle;
+# each part is made a document of its own (the first part closed after its last row,
+# the second given the first's head, up to the <sheetData> tag, which declares the
+# namespaces), and a forked child parses the second part while this process parses the
+# first. The rows are those of one parse: a row has its own number (the cut is made
+# only before a row that says it); a cut in the wrong place (inside a comment or a CDATA
+# section) leaves the first part unreadable, and the sheet is then parsed here whole.
+
+_SHEET_DATA_TAG = re.compile(rb"<(?:([A-Za-z_][\w.-]*):)?sheetData(?:\s[^>]*)?>")
+_CHUNK = 1 << 16
+
+
+def _split_point(sheet):
+    """(head, tag prefix, offset of the cut) for a sheet large enough, else None."""
+    try:
+        size = sheet.parent._archive.getinfo(sheet._worksheet_path).file_size
+    except (AttributeError, KeyError):
+        return None
+    if size < PARALLEL_PARSE_BYTES:
+        return None
+    with sheet._get_source() as source:
+        data = source.read(_CHUNK)
+        match = _SHEET_DATA_TAG.search(data)
+        if match is None or match.group(0).endswith(b"/>"):
+            return None
+        head, prefix = data[: match.end()], (match.group(1) or b"")
+        prefix = prefix + b":" if prefix else b""
+        row_tag = re.compile(b"<" + re.escape(prefix) + rb"row[\s>/]")
+        base = 0  # offset of data[0] in the sheet's XML
+        while base + len(data) < size // 2:
+            base += len(data)
+            data = source.read(1 << 20)
+            if not data:
+                return None
+        while True:
+            match = row_tag.search(data, max(0, size // 2 - base))
+            end = data.find(b">", match.start()) if match else -1
+            if match and end >= 0:
+                tag = data[match.start() : end]
+                if b' r="' not in tag and b" r='" not in tag:
+                    return None
+                return head, prefix, base + match.start()
+            more = source.read(_CHUNK)
+            if not more:
+                return None
+            keep = data[-256:]  # a tag cut between two reads
+            base += len(data) - len(keep)
+            data = keep + more
+
+
+class _Spliced:
+    """A file of pieces: bytes, and (start, stop) ranges of the sheet's XML."""
+
+    def __init__(self, open_source, pieces):
+        self.chunks = self._chunks(open_source, pieces)
+        self.buffer = b""
+
+    @staticmethod
+    def _chunks(open_source, pieces):
+        for piece in pieces:
+            if isinstance(piece, bytes):
+                yield piece
+                continue
+            start, stop = piece
+            with open_source() as source:
+                while start > 0:
+                    skipped = source.read(min(1 << 20, start))
+                    if not skipped:
+                        return
+                    start -= len(skipped)
+                left = None if stop is None else stop - piece[0]
+                while left is None or left > 0:
+                    chunk = source.read(_CHUNK if left is None else min(_CHUNK, left))
+                    if not chunk:
+                        break
+                    if left is not None:
+                        left -= len(chunk)
+                    yield chunk
+
+    def read(self, size=-1):
+        while size < 0 or len(self.buffer) < size:
+            chunk = next(self.chunks, None)
+            if chunk is None:
+                break
+            self.buffer += chunk
+        size = len(self.buffer) if size < 0 else size
+        data, self.buffer = self.buffer[:size], self.buffer[size:]
+        return data
+
+    def close(self):
+        self.chunks.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+
+def _rows_in_two(sheet, split):
+    """``sheet_rows(sheet)``, the second part parsed by a forked child. If either part
+    cannot be read (a cut inside a comment or a CDATA section makes the first part
+    unreadable, whatever the second) or the child dies, the rest is parsed here from
+    the whole sheet, which gives the same rows or the file's own error."""
+    head, prefix, offset = split
+    closing = b"</" + prefix + b"sheetData></" + prefix + b"worksheet>"
+
+    def first():
+        return _Spliced(sheet._get_source, [(0, offset), closing])
+
+    def second():
+        return _Spliced(sheet._get_source, [head, (offset, None)])
+
+    done = 0
+    try:
+        with _SecondPart(sheet, second) as child:
+            for row in sheet_rows(sheet, first):
+                yield row
+                done += 1
+            position = 0
+            while (message := child.message(position)) and message != _END:
+                position += 1
+                for row in pickle.loads(message):
+                    yield row
+                    done += 1
+            if message == _END:
+                return
+    except Refused:
+        pass
+    for count, row in enumerate(sheet_rows(sheet)):
+        if count >= done:
+            yield row
+
+
+_END = b"end"
+
+
+class _SecondPart(_Forked):
+    name = "import-parser"
+
+    def __init__(self, sheet, open_source):
+        super().__init__()
+        self.sheet, self.open_source = sheet, open_source
+
+    def work(self, sender):
+        block = []
+        for row in sheet_rows(self.sheet, self.open_source):
+            block.append(row)
+            if len(block) >= BATCH_SIZE:
+                sender.send_bytes(pickle.dumps(block, pickle.HIGHEST_PROTOCOL))
+                block = []
+        if block:
+            sender.send_bytes(pickle.dumps(block, pickle.HIGHEST_PROTOCOL))
+        sender.send_bytes(_END)

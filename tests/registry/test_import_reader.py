@@ -4,6 +4,8 @@ of cell; and refuses a DTD in the parts it reads itself."""
 
 import datetime
 import io
+import os
+import pickle
 import zipfile
 
 import pytest
@@ -159,9 +161,7 @@ def test_same_values_as_openpyxl_for_workbooks_it_writes():
     assert len(assert_same(buffer.getvalue())) == len(rows)
 
 
-@pytest.mark.filterwarnings("ignore:Cell A7 is marked as a date")
-def test_same_values_as_openpyxl_for_every_kind_of_cell():
-    strings = f"""<?xml version="1.0" encoding="UTF-8"?>
+KINDS_OF_STRINGS = f"""<?xml version="1.0" encoding="UTF-8"?>
 <sst xmlns="{NS}" count="4" uniqueCount="4">
 <si><t>plain</t></si>
 <si><r><rPr><b/></rPr><t>福明</t></r><r><t xml:space="preserve"> 社区 </t></r></si>
@@ -169,7 +169,7 @@ def test_same_values_as_openpyxl_for_every_kind_of_cell():
 <si><t>a_x005F_x000D_b</t></si>
 <si><t/></si>
 </sst>"""
-    xml = f"""<?xml version="1.0" encoding="UTF-8"?>
+KINDS_OF_CELLS = f"""<?xml version="1.0" encoding="UTF-8"?>
 <worksheet xmlns="{NS}"><dimension ref="A1:H9"/><sheetData>
 <row r="1"><c r="A1" t="s"><v>0</v></c><c r="C1" t="s"><v>1</v></c><c r="D1" t="s"><v>2</v></c>
   <c r="E1" t="s"><v>3</v></c><c r="F1" t="s"><v>4</v></c></row>
@@ -185,7 +185,11 @@ def test_same_values_as_openpyxl_for_every_kind_of_cell():
 <row r="7.0"><c r="A7" s="1"><v>9999999</v></c></row>
 <row r="9"><c r="A9" t="inlineStr"><is><t xml:space="preserve">  </t></is></c></row>
 </sheetData></worksheet>"""
-    content = with_sheet(xml, strings)
+
+
+@pytest.mark.filterwarnings("ignore:Cell A7 is marked as a date")
+def test_same_values_as_openpyxl_for_every_kind_of_cell():
+    content = with_sheet(KINDS_OF_CELLS, KINDS_OF_STRINGS)
     ours = assert_same(content)
     values = dict(ours)
     assert values[1][:6] == ["plain", None, "福明 社区 ", "合唱", "a_x000D_b", ""]
@@ -218,3 +222,79 @@ def test_a_dtd_in_a_part_read_by_lxml_is_refused(district_staff, part):
         with_sheet(sheet, strings), commit=True
     )
     assert report.refused == "该工作簿包含不安全的 XML 内容，未予读取。"
+
+
+def in_two(content, monkeypatch):
+    """(the cut, the rows) of the first sheet parsed in two processes, however small."""
+    monkeypatch.setattr(imports, "PARALLEL_PARSE_BYTES", 1)
+    book = imports.open_workbook(content)
+    try:
+        sheet = book.worksheets[0]
+        split = imports._split_point(sheet)
+        return split, list(imports._rows_in_two(sheet, split)) if split else None
+    finally:
+        book.close()
+
+
+def ledger(count=60):
+    rows = [group_row(f"第{n}队", number=f"QYC-2016-{n:04d}", 成员人数=n) for n in range(count)]
+    return xlsx(rows, above=[["和平区社区社会组织备案台账"]])
+
+
+def test_a_sheet_parsed_in_two_processes_gives_the_rows_of_one(monkeypatch):
+    book = Workbook(write_only=True)  # inline strings and no <dimension>, like the bench
+    sheet = book.create_sheet("台账")
+    for n in range(60):
+        sheet.append([f"第{n}队", n, datetime.date(2016, 5, 1 + n % 28), None, True, 1.5])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    for content in (ledger(), buffer.getvalue()):
+        split, rows = in_two(content, monkeypatch)
+        assert split is not None and rows == our_rows(content)
+    # The cut is at the start of a row near the middle of the sheet's XML.
+    book = imports.open_workbook(ledger())
+    with book.worksheets[0]._get_source() as source:
+        xml = source.read()
+    book.close()
+    _head, prefix, offset = in_two(ledger(), monkeypatch)[0]
+    assert prefix == b"" and xml[offset:].startswith(b"<row r=")
+    assert abs(offset - len(xml) / 2) < len(xml) / 20
+
+
+def test_a_sheet_with_prefixed_tags_is_cut_too(monkeypatch):
+    rows = "".join(
+        f'<x:row r="{n}"><x:c r="A{n}" t="inlineStr"><x:is><x:t>第{n}队</x:t></x:is></x:c>'
+        f'<x:c r="B{n}"><x:v>{n}</x:v></x:c></x:row>'
+        for n in range(1, 80)
+    )
+    xml = f'<?xml version="1.0"?><x:worksheet xmlns:x="{NS}"><x:sheetData>{rows}'
+    content = with_sheet((xml + "</x:sheetData></x:worksheet>").encode())
+    split, parsed = in_two(content, monkeypatch)
+    assert split[1] == b"x:" and parsed == our_rows(content)
+    assert parsed[-1] == (79, ["第79队", 79])
+
+
+def test_no_cut_before_a_row_without_its_number(monkeypatch):
+    rows = "".join(f"<row><c><v>{n}</v></c></row>" for n in range(1, 80))
+    xml = f'<?xml version="1.0"?><worksheet xmlns="{NS}"><sheetData>{rows}</sheetData></worksheet>'
+    content = with_sheet(xml.encode())
+    assert in_two(content, monkeypatch) == (None, None)
+    assert our_rows(content)[-1] == (79, [79])
+
+
+def test_a_cut_inside_a_comment_or_a_dead_child_still_gives_every_row(monkeypatch):
+    rows = [f'<row r="{n}"><c r="A{n}"><v>{n}</v></c></row>' for n in range(1, 81)]
+    rows[40] = "<!-- " + '<row r="0"> ' * 40 + " -->" + rows[40]  # the middle is a comment
+    xml = f'<?xml version="1.0"?><worksheet xmlns="{NS}"><sheetData>{"".join(rows)}'
+    content = with_sheet((xml + "</sheetData></worksheet>").encode())
+    split, parsed = in_two(content, monkeypatch)
+    assert split is not None and parsed == our_rows(content) and len(parsed) == 80
+
+    def dies_after_one_block(self, sender):
+        rows = imports.sheet_rows(self.sheet, self.open_source)
+        sender.send_bytes(pickle.dumps([next(rows), next(rows)]))
+        os._exit(1)
+
+    monkeypatch.setattr(imports._SecondPart, "work", dies_after_one_block)
+    split, parsed = in_two(ledger(), monkeypatch)
+    assert parsed == our_rows(ledger())
