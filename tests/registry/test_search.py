@@ -307,6 +307,32 @@ def test_paginator_ranks_a_large_result_through_its_best_matches(organizations):
     assert expected[:2] == [CENTRE, CENTRE_UNION]
 
 
+def test_a_search_the_planner_expects_to_be_large_is_not_counted(organizations, monkeypatch):
+    """Above TRUSTED_ESTIMATE times the cap the planner's estimate is shown as it is
+    (marked as an estimate) and no COUNT runs; below it the matches are counted."""
+    result = search_organizations(Organization.objects.all(), "养老").order_by(
+        "search_rank", "name_pinyin", "id"
+    )
+    monkeypatch.setattr(search, "TRUSTED_ESTIMATE", 0)
+    with CaptureQueriesContext(connection) as queries:
+        paginator = TinyCap(result, 2)
+        count, exact = paginator.count, paginator.count_is_exact
+    assert not exact and count == search.planner_estimate(result) >= 1
+    assert [q["sql"].split()[0] for q in queries.captured_queries] == ["EXPLAIN"]
+    monkeypatch.setattr(search, "TRUSTED_ESTIMATE", 10**9)
+    paginator = EstimatedCountPaginator(result, 2)
+    assert (paginator.count, paginator.count_is_exact) == (len(result), True)
+
+
+def test_a_substring_of_one_or_two_characters_is_estimated_by_its_ngram(organizations):
+    """The substring test next to the n-gram look-up (strpos, not ILIKE) leaves the
+    planner's estimate to the n-gram index's statistics: PostgreSQL took ILIKE for rare
+    and multiplied, expecting 255 of 12,707 matches at a million names."""
+    found = search_organizations(Organization.objects.all(), "养老")
+    sql = str(found.query)
+    assert "strpos(lower(" in sql and "ILIKE" not in sql
+
+
 def test_paginator_orders_by_pinyin_when_even_the_best_matches_are_too_many(organizations):
     class OneCap(EstimatedCountPaginator):
         cap = search_cap = 1
