@@ -79,6 +79,18 @@ class Ngrams(Func):
     output_field = ArrayField(models.TextField())
 
 
+class AnyOf(models.Lookup):
+    """``x = ANY(%s)``: one array parameter rather than ``IN`` with one per value (2,000
+    values made a query Django and psycopg took longer to build than to run)."""
+
+    lookup_name = "any_of"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} = ANY({rhs})", [*lhs_params, *rhs_params]
+
+
 class Holds(models.Lookup):
     """``strpos(lower(x), y) <> 0``: ``x`` holds the (lower-case) text ``y``, compared as
     ``ILIKE`` does. Used next to the n-gram look-up rather than ``ILIKE``: PostgreSQL
@@ -398,6 +410,8 @@ def _by_keys(queryset, start, stop):
 
 def planner_estimate(queryset):
     """PostgreSQL's estimate of the number of rows (EXPLAIN, nothing is read)."""
+    if queryset.query.is_empty():  # none(): no statement to explain
+        return 0
     plan = json.loads(queryset.order_by().explain(format="json"))
     return int(plan[0]["Plan"]["Plan Rows"])
 
@@ -440,10 +454,14 @@ class EstimatedCountPaginator(Paginator):
     def _searched(self):
         return getattr(self.object_list.query, "search_first", None) is not None
 
+    # Keys of every row of an unsearched list of at most ``cap`` rows, read in place of
+    # its count (``_counted_by_keys``); None otherwise.
+    _matching_keys = None
+
     @cached_property
     def _estimate(self):
         if not self._searched:
-            return estimated_count(self.object_list, self.cap)
+            return self._counted_by_keys()
         # A search: the planner's estimate first (its statistics give the n-gram and
         # trigram look-ups well, see ``Holds``). Well above the cap it is shown as it
         # is, without counting: counting 2,001 matches reads each from the table to test
@@ -457,6 +475,26 @@ class EstimatedCountPaginator(Paginator):
             return count, True
         return max(estimate, cap + 1), False
 
+    def _counted_by_keys(self):
+        """An unsearched list: the planner's estimate first, shown as it is when it is
+        well above the cap (no count at all: with equality filters and their statistics
+        it is close). Otherwise its keys are read, no further than ``cap + 1`` and in no
+        order; when they are all there, they are the exact count, and the page's rows
+        are then read among them by key, so the list's filters are looked up once, not
+        once to count and again for the page's keys (two bitmap intersections of 30 ms
+        each for five filters at a million organizations)."""
+        queryset = self.object_list
+        if queryset._fields is not None or queryset.query.is_empty():
+            return estimated_count(queryset, self.cap)  # values(), none()
+        estimate = planner_estimate(queryset)
+        if estimate > TRUSTED_ESTIMATE * self.cap:
+            return estimate, False
+        keys = list(queryset.order_by().values_list("pk", flat=True)[: self.cap + 1])
+        if len(keys) <= self.cap:
+            self._matching_keys = keys
+            return len(keys), True
+        return max(estimate, self.cap + 1), False
+
     def page(self, number):
         ordering = self.object_list.query.order_by
         first = getattr(self.object_list.query, "search_first", None)
@@ -469,6 +507,12 @@ class EstimatedCountPaginator(Paginator):
                 top = self.count
             if first is not None:
                 rows = self.object_list[bottom:top]
+            elif self._matching_keys is not None:
+                keys = self._matching_keys
+                among = AnyOf(
+                    F("pk"), Value(keys, output_field=ArrayField(models.BigIntegerField()))
+                )
+                rows = list(self.object_list.filter(among)[bottom:top]) if keys else []
             else:
                 rows = _by_keys(self.object_list, bottom, top)
         # Django's page stops at ``count``; an estimate may fall short of the real rows,

@@ -260,7 +260,7 @@ def _queries(client, url, params=None):
 @pytest.mark.parametrize(
     "url,expected",
     [
-        ("/api/v1/organizations/", 3),  # count, the page's keys, the page's rows
+        ("/api/v1/organizations/", 3),  # estimate, the keys (count), the page's rows
         ("/api/v1/community-groups/", 3),
     ],
 )

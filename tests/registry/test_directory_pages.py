@@ -310,8 +310,9 @@ def _queries(client, url, params=None):
 
 
 def test_query_counts_of_the_public_pages(client, orgs, groups, quanyechang, qyc_community):
-    # Lists: count, the page's keys, the page's rows, and the choices of the street (and
-    # community, category) filters. A search reads its page directly (no keys first).
+    # Lists: the planner's estimate, the keys (at most the cap's worth: the count), the
+    # page's rows among them, and the choices of the street (and community, category)
+    # filters. A search reads its page directly (no keys first).
     expected = {ORGS: 4, GROUPS: 6}
     profile = reverse("directory:organization", args=[orgs["elder"].credit_code])
     small = {url: _queries(client, url) for url in expected}

@@ -357,6 +357,32 @@ def test_a_deep_page_of_a_large_filtered_list_comes_by_keys(organizations):
     assert [o.pk for n in (1, 2) for o in paginator.page(n)] == expected[:4]
 
 
+def test_a_small_list_reads_its_keys_once_and_its_page_among_them(organizations):
+    """Up to the cap an unsearched list is counted by reading its keys, and the page's
+    rows are read among those keys: its filters are looked up once, not twice."""
+    listed = Organization.objects.exclude(name=CHAMBER).order_by("name_pinyin", "id")
+    expected = [o.pk for o in listed]
+    paginator = EstimatedCountPaginator(listed, 2)
+    with CaptureQueriesContext(connection) as queries:
+        pages = [[o.pk for o in paginator.page(n)] for n in (1, 2, 3)]
+    assert (paginator.count, paginator.count_is_exact) == (len(expected), True)
+    assert [pk for page in pages for pk in page] == expected
+    statements = [q["sql"] for q in queries.captured_queries]
+    assert statements[0].startswith("EXPLAIN") and "LIMIT 10001" in statements[1]
+    # Each page: its rows among the keys, one statement with one array parameter.
+    assert len(statements) == 2 + 3 and all("= ANY(" in sql for sql in statements[2:])
+
+
+def test_a_list_the_planner_expects_to_be_large_is_not_counted(organizations, monkeypatch):
+    monkeypatch.setattr(search, "TRUSTED_ESTIMATE", 0)
+    listed = Organization.objects.order_by("name_pinyin", "id")
+    with CaptureQueriesContext(connection) as queries:
+        paginator = EstimatedCountPaginator(listed, 2)
+        count, exact = paginator.count, paginator.count_is_exact
+    assert not exact and count == search.planner_estimate(listed)
+    assert len(queries) == 1
+
+
 def settings_now(*names):
     values = []
     with connection.cursor() as cursor:
