@@ -373,6 +373,21 @@ def test_a_small_list_reads_its_keys_once_and_its_page_among_them(organizations)
     assert len(statements) == 2 + 3 and all("= ANY(" in sql for sql in statements[2:])
 
 
+def test_a_small_search_result_reads_its_page_among_its_keys(organizations):
+    result = search_organizations(Organization.objects.all(), "养老").order_by(
+        "search_rank", "name_pinyin", "id"
+    )
+    expected = [o.pk for o in result]
+    paginator = EstimatedCountPaginator(result, 2)
+    with CaptureQueriesContext(connection) as queries:
+        pages = [[o.pk for o in paginator.page(n)] for n in (1, 2)]
+    assert (paginator.count, paginator.count_is_exact) == (len(expected), True)
+    assert [pk for page in pages for pk in page] == expected[:4]
+    statements = [q["sql"] for q in queries.captured_queries]
+    assert statements[0].startswith("EXPLAIN") and "COUNT(" not in statements[1]
+    assert all("= ANY(" in sql for sql in statements[2:]) and len(statements) == 4
+
+
 def test_a_list_the_planner_expects_to_be_large_is_not_counted(organizations, monkeypatch):
     monkeypatch.setattr(search, "TRUSTED_ESTIMATE", 0)
     listed = Organization.objects.order_by("name_pinyin", "id")
