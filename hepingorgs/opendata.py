@@ -177,7 +177,12 @@ def public_paginator(object_list, per_page, **kwargs):
     search results ranked exact and prefix matches first) with the public caps."""
     cap = settings.PUBLIC_COUNT_CAP
     return EstimatedCountPaginator(
-        object_list, per_page, cap=cap, search_cap=min(cap, SEARCH_COUNT_CAP), **kwargs
+        object_list,
+        per_page,
+        cap=cap,
+        search_cap=min(cap, SEARCH_COUNT_CAP),
+        estimate_first=True,
+        **kwargs,
     )
 
 

@@ -441,14 +441,30 @@ class EstimatedCountPaginator(Paginator):
     # fewer rows (bench/directory.py: a 10,000-row cap cost 0.4 s on a shared machine).
     search_cap = SEARCH_COUNT_CAP
 
-    def __init__(self, object_list, per_page, *args, cap=None, search_cap=None, **kwargs):
-        """``cap`` and ``search_cap`` replace the class's for this paginator (the public
-        lists take theirs from ``settings.PUBLIC_COUNT_CAP``)."""
+    # The planner's estimate before any count, and keys in place of a count
+    # (``_estimate``): the public lists' way (``hepingorgs.opendata.public_paginator``).
+    # Off, a list is counted first and estimated only above the cap.
+    estimate_first = False
+
+    def __init__(
+        self,
+        object_list,
+        per_page,
+        *args,
+        cap=None,
+        search_cap=None,
+        estimate_first=None,
+        **kwargs,
+    ):
+        """``cap``, ``search_cap`` and ``estimate_first`` replace the class's for this
+        paginator (the public lists take their caps from ``settings.PUBLIC_COUNT_CAP``)."""
         super().__init__(object_list, per_page, *args, **kwargs)
         if cap is not None:
             self.cap = cap
         if search_cap is not None:
             self.search_cap = search_cap
+        if estimate_first is not None:
+            self.estimate_first = estimate_first
 
     @property
     def _searched(self):
@@ -460,6 +476,10 @@ class EstimatedCountPaginator(Paginator):
 
     @cached_property
     def _estimate(self):
+        if not self.estimate_first:
+            return estimated_count(
+                self.object_list, self.search_cap if self._searched else self.cap
+            )
         if not self._searched:
             return self._counted_by_keys()
         if self.object_list._fields is not None or self.object_list.query.is_empty():
