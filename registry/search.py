@@ -20,9 +20,11 @@ decided by measurement, see ``bench/directory.py`` and ``docs/benchmarks.md``:
 
 - Chinese text: ``registry_ngrams(name)``, a GIN index over the name's single characters
   and character pairs. A query of one character looks for that character, a longer one
-  for all its pairs; ``ILIKE`` then checks the exact substring. pg_trgm cannot serve
-  patterns under three characters, and Django's ``icontains`` (``UPPER(name) LIKE``)
-  is served by no index at all, so neither is used for names.
+  for all its pairs; ``strpos(lower(name), ...)`` then checks the exact substring
+  (``Holds``: as ``ILIKE`` would, but estimated by the planner as it should be, and
+  cheaper). pg_trgm cannot serve patterns under three characters, and Django's
+  ``icontains`` (``UPPER(name) LIKE``) is served by no index at all, so neither is
+  used for names.
 - pinyin, initials and filing numbers: trigram GIN indexes (``LIKE '%x%'``, stored in
   lower or upper case so no ``UPPER()`` is needed).
 - credit code: the unique index for a full code, ``reverse(credit_code)`` with
@@ -62,6 +64,10 @@ CODE_SUFFIX_MIN = 4
 TRIGRAM_MIN = 3
 COUNT_CAP = 10000
 SEARCH_COUNT_CAP = 2000
+# A search the planner expects to match more than this many times its count cap is not
+# counted: the estimate is shown (marked as one). Below it the matches are counted up to
+# the cap, and the estimate only stands in above the cap.
+TRUSTED_ESTIMATE = 4
 # Longest search a form or the API accepts (a name is at most 100 characters).
 SEARCH_MAX_LENGTH = 100
 
@@ -73,26 +79,34 @@ class Ngrams(Func):
     output_field = ArrayField(models.TextField())
 
 
-class ILike(models.Lookup):
-    """``ILIKE``: served by trigram indexes, unlike Django's ``UPPER(x) LIKE UPPER(y)``."""
+class AnyOf(models.Lookup):
+    """``x = ANY(%s)``: one array parameter rather than ``IN`` with one per value (2,000
+    values made a query Django and psycopg took longer to build than to run)."""
 
-    lookup_name = "ilike"
+    lookup_name = "any_of"
 
     def as_sql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
         rhs, rhs_params = self.process_rhs(compiler, connection)
-        return f"{lhs} ILIKE {rhs}", [*lhs_params, *rhs_params]
+        return f"{lhs} = ANY({rhs})", [*lhs_params, *rhs_params]
 
 
-def _escape_like(value):
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+class Holds(models.Lookup):
+    """``strpos(lower(x), y) <> 0``: ``x`` holds the (lower-case) text ``y``, compared as
+    ``ILIKE`` does. Used next to the n-gram look-up rather than ``ILIKE``: PostgreSQL
+    estimates ``ILIKE '%..%'`` as rare and multiplies it with the n-grams' selectivity
+    (12,707 names hold 养老; it expected 255), while it takes ``<> 0`` on a function's
+    result as true of nearly every row, so the estimate of a search is the n-gram
+    index's, which its statistics give well (``EstimatedCountPaginator`` trusts a large
+    estimate instead of counting). Cheap per row, so a walk down the name order still
+    rejects most names before computing their n-grams."""
 
+    lookup_name = "holds"
 
-def _contains(column, value, *, ignore_case=False):
-    pattern = f"%{_escape_like(value)}%"
-    if ignore_case:
-        return ILike(F(column), pattern)
-    return Q(**{f"{column}__contains": value})
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"strpos(lower({lhs}), {rhs}) <> 0", [*lhs_params, *rhs_params]
 
 
 def normalize(text):
@@ -141,9 +155,9 @@ class _Terms:
         """Substring of a name, served by the n-gram index whatever its length or script
         (the n-grams are lower-cased, like ILIKE's comparison)."""
         alias = f"_{column}_ngrams"
-        # ILIKE first: where a row is tested rather than found through the index, the
-        # cheap test rejects it before the n-grams are computed.
-        return _contains(column, self.value, ignore_case=True) & Q(
+        # The substring test first: where a row is tested rather than found through the
+        # index, the cheap test rejects it before the n-grams are computed.
+        return Holds(F(column), self.value.lower()) & Q(
             **{f"{alias}__contains": ngrams(self.value)}
         ), {alias: Ngrams(column)}
 
@@ -167,7 +181,17 @@ class _Terms:
         the best matches of a very large result without ranking all of it."""
         condition = Q(name__startswith=self.value)
         if self.pinyin:
-            condition |= Q(name_pinyin__startswith=self.pinyin)
+            # With the range too: PostgreSQL turns ``LIKE 'x%'`` into a range only under
+            # the C collation or a pattern index, and the pattern index on pinyin lacks
+            # the key, so the best matches' keys come from the (name_pinyin, id) index
+            # alone (pinyin is lower-case letters and digits, so the range holds exactly
+            # the prefix's names).
+            following = self.pinyin[:-1] + chr(ord(self.pinyin[-1]) + 1)
+            condition |= Q(
+                name_pinyin__startswith=self.pinyin,
+                name_pinyin__gte=self.pinyin,
+                name_pinyin__lt=following,
+            )
             if not self.chinese:
                 condition |= Q(name_initials__startswith=self.pinyin)
         return condition
@@ -297,12 +321,24 @@ def walked(queryset, start, stop):
     page comes from collecting the matches through the search indexes and sorting them
     (index scans off: otherwise the planner, as misled as before, would choose the walk
     again)."""
+    # Keys only, then the rows by key: the walk reads no more than it tests, and the
+    # list's annotations (a public list's credit listings) are computed for the page's
+    # rows alone, not planned for a walk over the whole order (hashed subplans reading
+    # every listing).
+    keys = queryset if queryset._fields is not None else queryset.values_list("pk", flat=True)
     try:
-        return _with_settings(queryset, start, stop, _WALK)
+        found = _with_settings(keys, start, stop, _WALK)
     except OperationalError as error:
         if getattr(error.__cause__, "sqlstate", None) != QUERY_CANCELED:
             raise
-    return _with_settings(queryset, start, stop, _COLLECT)
+        found = _with_settings(keys, start, stop, _COLLECT)
+    return found if keys is queryset else _rows_by_keys(queryset, found)
+
+
+def _rows_by_keys(queryset, keys):
+    """The rows of ``queryset`` with these primary keys, in the keys' order."""
+    found = queryset.order_by().in_bulk(keys) if keys else {}
+    return [found[key] for key in keys if key in found]
 
 
 def _with_settings(queryset, start, stop, settings):
@@ -319,6 +355,28 @@ def _with_settings(queryset, start, stop, settings):
         return rows
 
 
+def _alternatives(condition):
+    """The branches of an OR of conditions (``exact | prefix``), each on its own."""
+    if isinstance(condition, Q) and condition.connector == Q.OR and not condition.negated:
+        for child in condition.children:
+            yield from _alternatives(child if isinstance(child, Q) else Q(child))
+    else:
+        yield condition
+
+
+def _candidate_keys(model, first, cap):
+    """Keys of the rows matching ``first`` (the exact and prefix matches), at most
+    ``cap + 1`` of each of its branches: one statement, a ``UNION`` of one short index
+    scan per branch. As one ``OR`` PostgreSQL reads every branch's matches in full into a
+    bitmap before it stops (20-45 ms for ``hepingqu``, whose prefix matches are many)."""
+    branches = [
+        model._base_manager.filter(branch).order_by().values_list("pk", flat=True)[: cap + 1]
+        for branch in _alternatives(first)
+    ]
+    union = branches[0].union(*branches[1:]) if len(branches) > 1 else branches[0]
+    return list(union)
+
+
 def _ranked_slice(queryset, first, start, stop, cap):
     """Rows ``start:stop`` of a search result larger than the count cap, ordered by
     ``search_rank`` and then the rest of its ordering, without computing the rank of
@@ -326,20 +384,17 @@ def _ranked_slice(queryset, first, start, stop, cap):
     always matches) are found through their own indexes alone and then checked against
     the whole query by primary key; the others come by walking the remaining order."""
     rest_order = queryset.query.order_by[1:]
-    candidates = list(
-        queryset.model._base_manager.filter(first)
-        .order_by()
-        .values_list("pk", flat=True)[: cap + 1]
-    )
+    candidates = _candidate_keys(queryset.model, first, cap)
     if len(candidates) > cap:
         # Even the exact and prefix matches are too many to sort by rank.
         return walked(queryset.order_by(*rest_order), start, stop)
-    best = list(queryset.filter(pk__in=candidates)) if candidates else []
-    rows = best[start:stop]
+    # Their keys only, in order: the page's rows are then read by key.
+    best = list(queryset.filter(pk__in=candidates).values_list("pk", flat=True))
+    rows = _rows_by_keys(queryset, best[start:stop])
     wanted = stop - start - len(rows)
     if wanted > 0:
         offset = max(0, start - len(best))
-        rest = queryset.exclude(pk__in=[row.pk for row in best]) if best else queryset
+        rest = queryset.exclude(pk__in=best) if best else queryset
         rows += walked(rest.order_by(*rest_order), offset, offset + wanted)
     return rows
 
@@ -350,13 +405,13 @@ def _by_keys(queryset, start, stop):
     the rows themselves by key, in the same order."""
     if queryset._fields is not None:  # values(): no instances to fetch by key
         return list(queryset[start:stop])
-    keys = list(queryset.values_list("pk", flat=True)[start:stop])
-    found = queryset.order_by().in_bulk(keys) if keys else {}
-    return [found[key] for key in keys if key in found]
+    return _rows_by_keys(queryset, list(queryset.values_list("pk", flat=True)[start:stop]))
 
 
 def planner_estimate(queryset):
     """PostgreSQL's estimate of the number of rows (EXPLAIN, nothing is read)."""
+    if queryset.query.is_empty():  # none(): no statement to explain
+        return 0
     plan = json.loads(queryset.order_by().explain(format="json"))
     return int(plan[0]["Plan"]["Plan Rows"])
 
@@ -386,22 +441,88 @@ class EstimatedCountPaginator(Paginator):
     # fewer rows (bench/directory.py: a 10,000-row cap cost 0.4 s on a shared machine).
     search_cap = SEARCH_COUNT_CAP
 
-    def __init__(self, object_list, per_page, *args, cap=None, search_cap=None, **kwargs):
-        """``cap`` and ``search_cap`` replace the class's for this paginator (the public
-        lists take theirs from ``settings.PUBLIC_COUNT_CAP``)."""
+    # The planner's estimate before any count, and keys in place of a count
+    # (``_estimate``): the public lists' way (``hepingorgs.opendata.public_paginator``).
+    # Off, a list is counted first and estimated only above the cap.
+    estimate_first = False
+
+    def __init__(
+        self,
+        object_list,
+        per_page,
+        *args,
+        cap=None,
+        search_cap=None,
+        estimate_first=None,
+        **kwargs,
+    ):
+        """``cap``, ``search_cap`` and ``estimate_first`` replace the class's for this
+        paginator (the public lists take their caps from ``settings.PUBLIC_COUNT_CAP``)."""
         super().__init__(object_list, per_page, *args, **kwargs)
         if cap is not None:
             self.cap = cap
         if search_cap is not None:
             self.search_cap = search_cap
+        if estimate_first is not None:
+            self.estimate_first = estimate_first
 
     @property
     def _searched(self):
         return getattr(self.object_list.query, "search_first", None) is not None
 
+    # Keys of every row of an unsearched list of at most ``cap`` rows, read in place of
+    # its count (``_counted_by_keys``); None otherwise.
+    _matching_keys = None
+
     @cached_property
     def _estimate(self):
-        return estimated_count(self.object_list, self.search_cap if self._searched else self.cap)
+        if not self.estimate_first:
+            return estimated_count(
+                self.object_list, self.search_cap if self._searched else self.cap
+            )
+        if not self._searched:
+            return self._counted_by_keys()
+        if self.object_list._fields is not None or self.object_list.query.is_empty():
+            return estimated_count(self.object_list, self.search_cap)  # values(), none()
+        # A search: the planner's estimate first (its statistics give the n-gram and
+        # trigram look-ups well, see ``Holds``). Well above the cap it is shown as it
+        # is, without counting: counting 2,001 matches reads each from the table to test
+        # it (50-90 ms at a million names, bench/directory.py).
+        cap = self.search_cap
+        estimate = planner_estimate(self.object_list)
+        if estimate > TRUSTED_ESTIMATE * cap:
+            return estimate, False
+        return self._keys_up_to(cap, estimate)
+
+    def _keys_up_to(self, cap, estimate):
+        """Reads the list's keys, no further than ``cap + 1`` and in no order (the plan
+        of a count). When they are all there, they are the exact count, and the page's
+        rows are then read among them by key: the list's filters or search are looked up
+        once, not once to count and again for the page, and PostgreSQL plans the page
+        for the page's rows (for a credit code it planned its credit-listing look-ups
+        for many rows: two reads of every listing, 17 ms, for one row)."""
+        queryset = self.object_list
+        keys = list(queryset.order_by().values_list("pk", flat=True)[: cap + 1])
+        if len(keys) <= cap:
+            self._matching_keys = keys
+            return len(keys), True
+        return max(estimate, cap + 1), False
+
+    def _counted_by_keys(self):
+        """An unsearched list: the planner's estimate first, shown as it is when it is
+        well above the cap (no count at all: with equality filters and their statistics
+        it is close). Otherwise its keys are read, no further than ``cap + 1`` and in no
+        order; when they are all there, they are the exact count, and the page's rows
+        are then read among them by key, so the list's filters are looked up once, not
+        once to count and again for the page's keys (two bitmap intersections of 30 ms
+        each for five filters at a million organizations)."""
+        queryset = self.object_list
+        if queryset._fields is not None or queryset.query.is_empty():
+            return estimated_count(queryset, self.cap)  # values(), none()
+        estimate = planner_estimate(queryset)
+        if estimate > TRUSTED_ESTIMATE * self.cap:
+            return estimate, False
+        return self._keys_up_to(self.cap, estimate)
 
     def page(self, number):
         ordering = self.object_list.query.order_by
@@ -413,7 +534,12 @@ class EstimatedCountPaginator(Paginator):
         if self.count_is_exact:
             if top + self.orphans >= self.count:
                 top = self.count
-            if first is not None:
+            if self._matching_keys is not None:
+                keys = self._matching_keys
+                array = Value(keys, output_field=ArrayField(models.BigIntegerField()))
+                among = AnyOf(F("pk"), array)
+                rows = list(self.object_list.filter(among)[bottom:top]) if keys else []
+            elif first is not None:
                 rows = self.object_list[bottom:top]
             else:
                 rows = _by_keys(self.object_list, bottom, top)

@@ -7,23 +7,39 @@ the API, so a page never shows what the API would not, and the other way round.
 """
 
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
 from hepingorgs.extensions import sections
 from hepingorgs.opendata import public, public_cache, public_paginator, throttle
 from registry import creditcode, directory
 from registry.filters import PublicCommunityGroupFilter, organization_filterset
+from registry.models import FilingStatus, OrgStatus, OrgType
 
 PAGE_SIZE = 20
 # Filters kept in the address but not offered on the page (they serve mirrors).
 HIDDEN_FILTERS = ("updated_since",)
 
 
-def _list(request, filterset_class, queryset, template):
+def _labelled(rows, **labels):
+    """Each row with ``<field>_label`` set from ``labels`` (field: choices), translated
+    once per page: ``get_<field>_display`` rebuilds the field's choices on every call."""
+    translated = {
+        field: {value: str(label) for value, label in choices} for field, choices in labels.items()
+    }
+    for row in rows:
+        for field, names in translated.items():
+            value = getattr(row, field)
+            setattr(row, f"{field}_label", names.get(value, value))
+    return rows
+
+
+def _list(request, filterset_class, queryset, template, labels):
     filterset = filterset_class(request.GET, queryset=queryset)
     page, status = None, 200
     if filterset.is_valid():
         page = public_paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+        _labelled(page, **labels)
     else:
         status = 400
     query = request.GET.copy()
@@ -44,6 +60,8 @@ def _list(request, filterset_class, queryset, template):
             "page": page,
             "query": query.urlencode(),
             "today": timezone.localdate(),
+            # The profiles' address up to the credit code, reversed once per page.
+            "profiles": reverse("directory:organization", args=["-"]).removesuffix("-/"),
         },
         status=status,
     )
@@ -58,6 +76,7 @@ def organization_list(request):
         organization_filterset(),
         directory.public_organizations(),
         "directory/organization_list.html",
+        {"org_type": OrgType.choices, "status": OrgStatus.choices},
     )
 
 
@@ -99,4 +118,5 @@ def group_list(request):
         PublicCommunityGroupFilter,
         directory.public_groups(),
         "directory/group_list.html",
+        {"status": FilingStatus.choices},
     )

@@ -286,6 +286,12 @@ class TinyCap(EstimatedCountPaginator):
     cap = search_cap = 2
 
 
+class PublicTinyCap(TinyCap):
+    """The public lists' way: the estimate first, keys in place of a count."""
+
+    estimate_first = True
+
+
 def test_paginator_estimates_above_its_cap(organizations):
     paginator = TinyCap(Organization.objects.order_by("pk"), 4)
     assert paginator.count >= 3 and not paginator.count_is_exact
@@ -305,6 +311,32 @@ def test_paginator_ranks_a_large_result_through_its_best_matches(organizations):
     assert not paginator.count_is_exact
     assert [o.name for n in (1, 2) for o in paginator.page(n)] == expected
     assert expected[:2] == [CENTRE, CENTRE_UNION]
+
+
+def test_a_search_the_planner_expects_to_be_large_is_not_counted(organizations, monkeypatch):
+    """Above TRUSTED_ESTIMATE times the cap the planner's estimate is shown as it is
+    (marked as an estimate) and no COUNT runs; below it the matches are counted."""
+    result = search_organizations(Organization.objects.all(), "养老").order_by(
+        "search_rank", "name_pinyin", "id"
+    )
+    monkeypatch.setattr(search, "TRUSTED_ESTIMATE", 0)
+    with CaptureQueriesContext(connection) as queries:
+        paginator = PublicTinyCap(result, 2)
+        count, exact = paginator.count, paginator.count_is_exact
+    assert not exact and count == search.planner_estimate(result) >= 1
+    assert [q["sql"].split()[0] for q in queries.captured_queries] == ["EXPLAIN"]
+    monkeypatch.setattr(search, "TRUSTED_ESTIMATE", 10**9)
+    paginator = EstimatedCountPaginator(result, 2, estimate_first=True)
+    assert (paginator.count, paginator.count_is_exact) == (len(result), True)
+
+
+def test_a_substring_of_one_or_two_characters_is_estimated_by_its_ngram(organizations):
+    """The substring test next to the n-gram look-up (strpos, not ILIKE) leaves the
+    planner's estimate to the n-gram index's statistics: PostgreSQL took ILIKE for rare
+    and multiplied, expecting 255 of 12,707 matches at a million names."""
+    found = search_organizations(Organization.objects.all(), "养老")
+    sql = str(found.query)
+    assert "strpos(lower(" in sql and "ILIKE" not in sql
 
 
 def test_paginator_orders_by_pinyin_when_even_the_best_matches_are_too_many(organizations):
@@ -329,6 +361,47 @@ def test_a_deep_page_of_a_large_filtered_list_comes_by_keys(organizations):
     # An estimated page always takes its full slice (pages 1 and 2 exist: the estimate
     # is above the cap of 2).
     assert [o.pk for n in (1, 2) for o in paginator.page(n)] == expected[:4]
+
+
+def test_a_small_list_reads_its_keys_once_and_its_page_among_them(organizations):
+    """Up to the cap an unsearched list is counted by reading its keys, and the page's
+    rows are read among those keys: its filters are looked up once, not twice."""
+    listed = Organization.objects.exclude(name=CHAMBER).order_by("name_pinyin", "id")
+    expected = [o.pk for o in listed]
+    paginator = EstimatedCountPaginator(listed, 2, estimate_first=True)
+    with CaptureQueriesContext(connection) as queries:
+        pages = [[o.pk for o in paginator.page(n)] for n in (1, 2, 3)]
+    assert (paginator.count, paginator.count_is_exact) == (len(expected), True)
+    assert [pk for page in pages for pk in page] == expected
+    statements = [q["sql"] for q in queries.captured_queries]
+    assert statements[0].startswith("EXPLAIN") and "LIMIT 10001" in statements[1]
+    # Each page: its rows among the keys, one statement with one array parameter.
+    assert len(statements) == 2 + 3 and all("= ANY(" in sql for sql in statements[2:])
+
+
+def test_a_small_search_result_reads_its_page_among_its_keys(organizations):
+    result = search_organizations(Organization.objects.all(), "养老").order_by(
+        "search_rank", "name_pinyin", "id"
+    )
+    expected = [o.pk for o in result]
+    paginator = EstimatedCountPaginator(result, 2, estimate_first=True)
+    with CaptureQueriesContext(connection) as queries:
+        pages = [[o.pk for o in paginator.page(n)] for n in (1, 2)]
+    assert (paginator.count, paginator.count_is_exact) == (len(expected), True)
+    assert [pk for page in pages for pk in page] == expected[:4]
+    statements = [q["sql"] for q in queries.captured_queries]
+    assert statements[0].startswith("EXPLAIN") and "COUNT(" not in statements[1]
+    assert all("= ANY(" in sql for sql in statements[2:]) and len(statements) == 4
+
+
+def test_a_list_the_planner_expects_to_be_large_is_not_counted(organizations, monkeypatch):
+    monkeypatch.setattr(search, "TRUSTED_ESTIMATE", 0)
+    listed = Organization.objects.order_by("name_pinyin", "id")
+    with CaptureQueriesContext(connection) as queries:
+        paginator = EstimatedCountPaginator(listed, 2, estimate_first=True)
+        count, exact = paginator.count, paginator.count_is_exact
+    assert not exact and count == search.planner_estimate(listed)
+    assert len(queries) == 1
 
 
 def settings_now(*names):
