@@ -582,19 +582,10 @@ def grouped_counts(queryset, field, *, exact=None, sample_rows=SAMPLE_ROWS):
     if exact is None:
         estimate = planner_estimate(queryset)
         exact = estimate <= EXACT_COUNTS_UP_TO
-    grouped = queryset.values_list(field).annotate(n=models.Count("pk")).order_by()
-    if exact:
-        return dict(grouped), True
-    if estimate is None:
+    if not exact and estimate is None:
         estimate = planner_estimate(queryset)
-    percent = min(100.0, 100.0 * sample_rows / max(estimate, 1))
-    sql, params = grouped.query.sql_with_params()
-    table = f'FROM "{queryset.model._meta.db_table}"'
-    sampled = sql.replace(table, f"{table} TABLESAMPLE SYSTEM ({percent:.6f}) REPEATABLE (0)", 1)
-    with connections[queryset.db].cursor() as cursor:
-        cursor.execute(sampled, params)
-        rows = cursor.fetchall()
-    return {value: round(n * 100.0 / percent) for value, n in rows}, False
+    counts = sampled_counts(queryset, [field], estimate or 0, exact=exact, sample_rows=sample_rows)
+    return {key[0]: n for key, n in counts.items()}, exact
 
 
 # ---------------------------------------------------------------------------------------
