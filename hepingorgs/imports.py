@@ -1364,36 +1364,6 @@ class Importer:
                     row.action = ERROR
 
 
-class AnyOf(models.Lookup):
-    """``column = ANY(...)`` with the values as one parameter, for the whole file's keys
-    at once: ``__in`` writes a placeholder per value, and splitting and sending a query
-    of 100,000 placeholders cost more than the look-up itself. Text values go as one
-    array literal (``{"a","b"}``, cast to ``text[]``), written here with string methods:
-    psycopg builds an array parameter of 100,000 strings value by value, in a second.
-    The parameter is a constant of the statement either way, so PostgreSQL can hash it."""
-
-    lookup_name = "any_of"
-    prepare_rhs = False
-
-    def get_db_prep_lookup(self, value, connection):
-        values = sorted(value)
-        if all(isinstance(v, str) for v in values):
-            return "%s::text[]", [_array_literal(values)]
-        return "%s", [values]
-
-    def as_sql(self, compiler, connection):
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        rhs, rhs_params = self.process_rhs(compiler, connection)
-        return f"{lhs} = ANY({rhs})", [*lhs_params, *rhs_params]
-
-
-def _array_literal(texts):
-    """PostgreSQL's text form of an array of ``texts``: each element quoted, with its
-    backslashes and double quotes escaped. (A NUL cannot be sent in any form.)"""
-    quoted = (t.replace("\\", "\\\\").replace('"', '\\"') for t in texts)
-    return "{" + ",".join(f'"{t}"' for t in quoted) + "}"
-
-
 class _WriteBehind:
     """Writes a batch in a second thread, on the import's own connection and inside its
     transaction, while the main thread reads and validates the next batch.

@@ -420,13 +420,17 @@ class PublicFilterSet(django_filters.FilterSet):
         cls = type(self)
         form_class = cls.__dict__.get("_public_form_class")
         if form_class is None:
-            form_class = super().get_form_class()
-            for field in form_class.base_fields.values():
-                if getattr(field, "iterator", None) is django_filters.fields.ModelChoiceIterator:
-                    field.iterator = ListedModelChoices
-                if type(field.widget) is forms.Select:
-                    field.widget = QuickSelect(
-                        attrs=field.widget.attrs, choices=field.widget.choices
-                    )
+            form_class = quick_choices(super().get_form_class())
             cls._public_form_class = form_class
         return form_class
+
+
+def quick_choices(form_class):
+    """``form_class`` with its drop-downs drawn by ``QuickSelect`` and its model choices
+    read by ``ListedModelChoices`` (one plain query): for the forms of filter sets."""
+    for field in form_class.base_fields.values():
+        if getattr(field, "iterator", None) is django_filters.fields.ModelChoiceIterator:
+            field.iterator = ListedModelChoices
+        if type(field.widget) is forms.Select:
+            field.widget = QuickSelect(attrs=field.widget.attrs, choices=field.widget.choices)
+    return form_class

@@ -57,7 +57,7 @@ from registry.models import (
     ServiceTarget,
     Street,
 )
-from registry.search import StaffPaginator, search_groups, search_organizations, tested_per_row
+from registry.search import StaffPaginator, search_organizations, search_staff_groups
 
 ORGANIZATION_SEARCH_FIELDS = ("name", "name_pinyin", "name_initials", "credit_code")
 COMPACT_TEXT = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 40})}}
@@ -478,13 +478,11 @@ class CommunityGroupAdmin(RegistryAdmin):
         return access.filings_for(request.user, super().get_queryset(request))
 
     def get_search_results(self, request, queryset, search_term):
-        # Internal page: the leader's name is searchable, as in the workspace, and as
-        # there a street chosen in the sidebar is tested on each row the search finds
-        # (registry.search.tested_per_row); the page's walk gets it back as it was.
+        # Internal page: searched as in the workspace (leader's name included, a street
+        # chosen in the sidebar tested on each row the search finds).
         if not search_term.strip():
             return queryset, False
-        found = search_groups(tested_per_row(queryset, "street_id"), search_term, private=True)
-        return found & queryset, False
+        return search_staff_groups(queryset, search_term), False
 
     def get_changelist(self, request, **kwargs):
         return RankedChangeList

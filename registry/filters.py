@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hepingorgs import access
 from hepingorgs.extensions import hooks
-from hepingorgs.opendata import YES_NO, ListedModelChoices, PublicFilterSet, QuickSelect
+from hepingorgs.opendata import YES_NO, PublicFilterSet, quick_choices
 from registry import directory
 from registry.models import (
     Community,
@@ -28,7 +28,7 @@ from registry.search import (
     SEARCH_MAX_LENGTH,
     search_groups,
     search_organizations,
-    tested_per_row,
+    search_staff_groups,
 )
 
 
@@ -75,13 +75,7 @@ class CommunityGroupFilter(django_filters.FilterSet):
         # Drawn as the public lists draw theirs (hepingorgs.opendata): the drop-downs in
         # Python rather than one template include per option, their rows read with one
         # plain query rather than a server-side cursor each (staff see 65 communities).
-        form_class = super().get_form_class()
-        for field in form_class.base_fields.values():
-            if getattr(field, "iterator", None) is django_filters.fields.ModelChoiceIterator:
-                field.iterator = ListedModelChoices
-            if type(field.widget) is forms.Select:
-                field.widget = QuickSelect(attrs=field.widget.attrs, choices=field.widget.choices)
-        return form_class
+        return quick_choices(super().get_form_class())
 
     def filter_q(self, queryset, name, value):
         return queryset  # searched last, in filter_queryset
@@ -92,13 +86,10 @@ class CommunityGroupFilter(django_filters.FilterSet):
         if not text:
             return queryset
         # The workspace is internal: clerks and staff may find a group by its leader.
-        # Searched once the other filters are applied, with the street tested on each
-        # row the search indexes find rather than read as a bitmap of the street's rows
-        # (search.tested_per_row: at half a million groups a street, 65 ms for each of
-        # the search's look-ups); the page's walk of the (street, pinyin) index gets the
-        # street's condition back from ``queryset``.
-        found = search_groups(tested_per_row(queryset, "street_id"), text, private=True)
-        return (found & queryset).order_by("search_rank", *CommunityGroup._meta.ordering)
+        # Searched once the other filters are applied (search_staff_groups: the street
+        # tested on each row the search indexes find).
+        found = search_staff_groups(queryset, text)
+        return found.order_by("search_rank", *CommunityGroup._meta.ordering)
 
     def filter_target(self, queryset, name, value):
         return queryset.filter(service_targets__contains=[value])

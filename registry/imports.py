@@ -30,7 +30,6 @@ from hepingorgs.imports import (
     INTEGER,
     UPDATE,
     YEAR,
-    AnyOf,
     Column,
     Importer,
     ImportFormMixin,
@@ -38,6 +37,7 @@ from hepingorgs.imports import (
     copy_create,
     new_instance,
 )
+from hepingorgs.lookups import AnyOf
 from hepingorgs.parsing import ParseError, ascii_form, choice_key, clean_text
 from registry import creditcode
 from registry.admin import ANNUAL_REPORT_FIGURES, CreditCodeField

@@ -18,11 +18,11 @@ from django.forms.models import construct_instance
 from hepingorgs.imports import (
     ImportFormMixin,
     Row,
-    _array_literal,
     _passed_through,
     copy_create,
     new_instance,
 )
+from hepingorgs.lookups import _array_literal
 from registry.imports import importer_for
 from registry.models import AnnualReport, CommunityGroup, FilingCategory, Organization
 from tests.conftest import valid_code
