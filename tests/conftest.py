@@ -330,3 +330,15 @@ def browser(chromium):
             context.close()
     finally:
         asyncio._set_running_loop(None)
+
+
+def follow(page, target):
+    """Clicks ``target`` (a selector or a locator) and waits until the page it leads to
+    has loaded. A bare ``click`` returns once the navigation has begun, before the new
+    page is parsed, so a check that does not wait (``count()``, ``content()``) could still
+    read the old page or a part of the new one."""
+    with page.expect_navigation():
+        if isinstance(target, str):
+            page.click(target)  # the first match, as a click on the page picks
+        else:
+            target.click()

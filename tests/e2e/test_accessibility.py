@@ -21,7 +21,7 @@ from tests.accessibility import (
     session_cookie,
     watch_errors,
 )
-from tests.conftest import CHROMIUM, make_group, make_organization
+from tests.conftest import CHROMIUM, follow, make_group, make_organization
 from tests.incubator.test_dashboard import DAY, build_centre
 
 SCREENSHOTS = Path(settings.BASE_DIR) / ".var" / "screenshots" / "accessibility"
@@ -94,7 +94,7 @@ def test_a_form_with_errors(live_server, clerk_cookie, qyc_community, browser):
     page = context.new_page()
     page.goto(f"{live_server.url}/filings/new/")
     page.fill("input[name=member_count]", "-3")
-    page.click("button:has-text('保存')")
+    follow(page, "button:has-text('保存')")
     assert "has-error" in page.content()
     page.evaluate(axe_source())
     result = page.evaluate(

@@ -5,7 +5,7 @@ page's inputs are equally wide."""
 import pytest
 
 from registry import filings
-from tests.conftest import make_group, make_organization
+from tests.conftest import follow, make_group, make_organization
 from tests.e2e.test_filing_browser import SCREENSHOTS, phone
 
 pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -35,13 +35,13 @@ def test_visitor_searches_on_a_phone(live_server, public_data, browser):
     page.goto(f"{base}/directory/")
     assert page.get_attribute("html", "lang") == "zh-Hans"
     page.fill("input[name=q]", "养老")
-    page.click("form[role=search] .searchrow button")
+    follow(page, "form[role=search] .searchrow button")
     assert "和平区养老服务中心" in page.inner_text("main")
     assert "和平区围棋协会" not in page.inner_text("main")
     assert fits(page)
     page.screenshot(path=SCREENSHOTS / "directory-phone.png", full_page=True)
 
-    page.click("text=和平区养老服务中心")
+    follow(page, "text=和平区养老服务中心")
     assert page.inner_text("h1") == "和平区养老服务中心"
     assert org.credit_code in page.inner_text("main")
     assert fits(page)
@@ -56,8 +56,7 @@ def test_visitor_searches_on_a_phone(live_server, public_data, browser):
     page.screenshot(path=SCREENSHOTS / "dictionary-phone.png", full_page=True)
     assert fits(page)
 
-    page.click("text=工作人员登录")
-    page.wait_for_selector("form.login")  # the login page, not the one being left
+    follow(page, "text=工作人员登录")
     widths = page.eval_on_selector_all(
         "form.login input:not([type=hidden])", "els => els.map(e => e.offsetWidth)"
     )

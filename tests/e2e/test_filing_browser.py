@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from tests.conftest import CHROMIUM, PASSWORD
+from tests.conftest import CHROMIUM, PASSWORD, follow
 
 SCREENSHOTS = Path(settings.BASE_DIR) / ".var" / "screenshots"
 
@@ -29,7 +29,7 @@ def log_in(page, base, username):
     page.goto(f"{base}/accounts/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    follow(page, "button[type=submit]")
 
 
 def test_clerk_files_on_a_phone_and_staff_accept(
@@ -40,7 +40,7 @@ def test_clerk_files_on_a_phone_and_staff_accept(
     page = phone(browser)
     log_in(page, live_server.url, "clerk_qyc")
     assert "社区社会组织备案" in page.content()
-    page.click("text=新建备案")
+    follow(page, "text=新建备案")
     page.fill("input[name=name]", "福明社区夕阳红合唱团")
     page.select_option("select[name=community]", str(qyc_community.pk))
     page.select_option("select[name=category]", label="文体娱乐类")
@@ -48,9 +48,9 @@ def test_clerk_files_on_a_phone_and_staff_accept(
     page.fill("input[name=leader_name]", "赵桂芝")
     page.fill("input[name=leader_phone]", "139 1234 5678")
     page.fill("input[name=member_count]", "26")
-    page.click("button:has-text('保存')")
+    follow(page, "button:has-text('保存')")
     assert "草稿已保存" in page.content()
-    page.click("button:has-text('提交审核')")
+    follow(page, "button:has-text('提交审核')")
     assert "已提交区民政局审核" in page.content()
     page.screenshot(path=str(SCREENSHOTS / "clerk-phone-submitted.png"), full_page=True)
     # Nothing overflows the phone's width (no sideways scrolling).
@@ -63,10 +63,10 @@ def test_clerk_files_on_a_phone_and_staff_accept(
     staff.goto(f"{live_server.url}/filings/review/")
     assert "福明社区夕阳红合唱团" in staff.content()
     staff.screenshot(path=str(SCREENSHOTS / "staff-review.png"), full_page=True)
-    staff.click("button:has-text('通过并备案')")
+    follow(staff, "button:has-text('通过并备案')")
     assert "暂无待审核的备案" in staff.content()
     staff.goto(f"{live_server.url}/filings/?q=fmsq")
-    staff.click("text=福明社区夕阳红合唱团")
+    follow(staff, "text=福明社区夕阳红合唱团")
     content = staff.content()
     assert "QYC-" in content and "已备案" in content
     staff.screenshot(path=str(SCREENSHOTS / "staff-filed.png"), full_page=True)

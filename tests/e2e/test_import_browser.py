@@ -1,6 +1,7 @@
 """A clerk on a phone, JavaScript off, imports a ledger: the check shows the errors, the
 corrected file goes in with one click."""
 
+from tests.conftest import follow
 from tests.e2e.test_filing_browser import SCREENSHOTS, log_in, phone, pytestmark
 from tests.registry.workbooks import group_row, xlsx
 
@@ -20,17 +21,17 @@ def test_clerk_checks_then_imports_on_a_phone(
     page = phone(browser)
     log_in(page, live_server.url, "clerk_qyc")
     page.goto(f"{live_server.url}/filings/")
-    page.click("text=从 Excel 导入")
+    follow(page, "text=从 Excel 导入")
     page.set_input_files("input[type=file]", str(bad))
-    page.click("button:has-text('检查文件')")
+    follow(page, "button:has-text('检查文件')")
     assert page.locator("h2:has-text('错误')").is_visible()
     assert "很多 不是整数" in page.content()
     page.screenshot(path=str(SCREENSHOTS / "import-errors-phone.png"), full_page=True)
     assert page.locator("button:has-text('立即导入')").count() == 0
-    page.click("text=从 Excel 导入")
+    follow(page, "text=从 Excel 导入")
     page.set_input_files("input[type=file]", str(good))
-    page.click("button:has-text('检查文件')")
-    page.click("button:has-text('立即导入')")
+    follow(page, "button:has-text('检查文件')")
+    follow(page, "button:has-text('立即导入')")
     assert "导入完成：新建 2 条" in page.content()
     page.screenshot(path=str(SCREENSHOTS / "import-done-phone.png"), full_page=True)
     page.goto(f"{live_server.url}/filings/?q=福明社区书画社")

@@ -20,7 +20,7 @@ import pytest
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from tests.conftest import make_organization
+from tests.conftest import follow, make_organization
 from tests.e2e.test_filing_browser import CHROMIUM, SCREENSHOTS, log_in
 
 JOURNEY = SCREENSHOTS / "journey"
@@ -98,7 +98,7 @@ def test_a_filing_from_the_clerk_to_the_public_and_the_workbook(
     log_in(clerk, base, "clerk_qyc")
     assert clerk.url == f"{base}/filings/"
     steps.done(clerk, "clerk-logged-in")
-    clerk.click("text=新建备案")
+    follow(clerk, "text=新建备案")
     clerk.fill("input[name=name]", GROUP)
     clerk.select_option("select[name=community]", str(qyc_community.pk))
     clerk.select_option("select[name=category]", label="公益慈善类")
@@ -107,9 +107,9 @@ def test_a_filing_from_the_clerk_to_the_public_and_the_workbook(
     clerk.fill("input[name=leader_phone]", "13912345678")
     clerk.fill("input[name=member_count]", "18")
     steps.done(clerk, "clerk-form")
-    clerk.click("button:has-text('保存')")
+    follow(clerk, "button:has-text('保存')")
     assert "草稿已保存" in clerk.inner_text("main")
-    clerk.click("button:has-text('提交审核')")
+    follow(clerk, "button:has-text('提交审核')")
     assert "已提交区民政局审核" in clerk.inner_text("main")
     steps.done(clerk, "clerk-submitted")
 
@@ -130,8 +130,7 @@ def test_a_filing_from_the_clerk_to_the_public_and_the_workbook(
         return accepted_on if value is None else real_localdate(value, timezone)
 
     with mock.patch.object(timezone, "localdate", localdate):
-        row.locator("button:has-text('通过并备案')").click()
-        staff.wait_for_load_state()
+        follow(staff, row.locator("button:has-text('通过并备案')"))
     message = staff.inner_text("main")
     number = re.search(r"QYC-\d{4}-\d{4}", message).group(0)
     assert number == f"QYC-{last_year}-0001"
@@ -189,12 +188,12 @@ def test_a_filing_from_the_clerk_to_the_public_and_the_workbook(
     phone.goto(f"{base}/directory/")
     phone.fill("input[name=q]", "ylfwzx")
     steps.done(phone, "citizen-search-typed")
-    phone.click("form[role=search] .searchrow button")
+    follow(phone, "form[role=search] .searchrow button")
     assert "q=ylfwzx" in phone.url
     assert phone.locator("tbody tr", has_text="和平区养老服务中心").count() == 1
     assert phone.evaluate("document.documentElement.scrollWidth") <= 375
     steps.done(phone, "citizen-search-results")
-    phone.click("text=和平区养老服务中心")
+    follow(phone, "text=和平区养老服务中心")
     assert phone.inner_text("h1") == "和平区养老服务中心"
     assert citizens_organization.credit_code in phone.inner_text("main")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 375

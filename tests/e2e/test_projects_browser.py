@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from projects import workflow
+from tests.conftest import follow
 from tests.e2e.test_filing_browser import CHROMIUM, SCREENSHOTS, phone
 from tests.projects.conftest import advance, make_project, make_round
 
@@ -31,7 +32,7 @@ def test_a_visitor_searches_the_projects_on_a_phone(live_server, shown, browser)
     assert "公益创投项目" in page.content()
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     page.fill("input[name=q]", "爱洒")
-    page.click("button[type=submit]")
+    follow(page, "button[type=submit]")
     content = page.content()
     assert "爱洒回家路" in content and "四点半课堂" not in content
     assert "100,000.00" in content and "良好" in content

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import make_organization
+from tests.conftest import follow, make_organization
 from tests.e2e.test_filing_browser import CHROMIUM, SCREENSHOTS, phone
 from tests.figures_queries import other_apps_charts
 
@@ -43,9 +43,9 @@ def test_home_and_figures_on_a_phone(live_server, organization, charts_2015, bro
     assert page_width(page) <= 375
     page.screenshot(path=SCREENSHOTS / "home-phone.png", full_page=True)
 
-    page.get_by_role("link", name="年度统计数据").click()
+    follow(page, page.get_by_role("link", name="年度统计数据"))
     page.fill("input[name=year]", "2015")
-    page.get_by_role("button", name="查看").click()
+    follow(page, page.get_by_role("button", name="查看"))
     assert "year=2015" in page.url
     assert page.get_by_role("heading", name="登记社会组织（按街道）").is_visible()
     assert page.locator("svg.chart").count() == charts_2015
