@@ -738,22 +738,25 @@ def _condition(q, model):
         for child in q.children
     ]
     negated = q.negated
-    if q.connector == models.Q.AND:
-
-        def combine(results):
-            return False if False in results else (None if None in results else True)
-
-    elif q.connector == models.Q.OR:
-
-        def combine(results):
-            return True if True in results else (None if None in results else False)
-
-    else:
+    if q.connector not in (models.Q.AND, models.Q.OR):
         raise _Unsupported(q.connector)
+    # One child's value that settles the whole: False for AND, True for OR. Without one,
+    # an unknown child makes the whole unknown.
+    decisive = q.connector == models.Q.OR
 
     def evaluate(obj):
-        value = combine([child(obj) for child in children])
-        return (None if value is None else not value) if negated else value
+        value, unknown = not decisive, False
+        for child in children:
+            result = child(obj)
+            if result is None:
+                unknown = True
+            elif result == decisive:
+                value = decisive
+                break
+        else:
+            if unknown:
+                return None
+        return (not value) if negated else value
 
     return evaluate
 
@@ -879,29 +882,41 @@ _MEMO_LIMIT = 50_000
 _MEMO_TRIAL = 1000
 
 
+# What ``_Memo.find`` gives for a value not cleaned before.
+_MISSING = object()
+
+
 class _Memo(dict):
     """Values cleaned (or parsed) once, by (column or field, type, value)."""
 
     def __init__(self):
         super().__init__()
         self.tries, self.hits = {}, {}
+        self.dropped = set()  # columns or fields whose values are no longer remembered
 
-    def key(self, name, value):
+    def find(self, name, value):
+        """(key, cleaned): the key ``value`` is remembered under (None: not remembered)
+        and what it was cleaned into before (``_MISSING``: not yet). One call and one
+        look-up per value: it runs for every cell of a large file."""
+        if name in self.dropped:
+            return None, _MISSING
         tries = self.tries.get(name, 0)
         if tries >= _MEMO_TRIAL and self.hits.get(name, 0) * 10 < tries:
-            return None
+            self.dropped.add(name)
+            return None, _MISSING
         self.tries[name] = tries + 1
         if isinstance(value, list):
             if not all(isinstance(item, str) for item in value):
-                return None
+                return None, _MISSING
             key = (name, list, tuple(value))
         elif isinstance(value, _REMEMBERED_TYPES):
             key = (name, type(value), value)
         else:
-            return None
-        if key in self:
+            return None, _MISSING
+        cleaned = self.get(key, _MISSING)
+        if cleaned is not _MISSING:
             self.hits[name] = self.hits.get(name, 0) + 1
-        return key
+        return key, cleaned
 
     def remember(self, key, value, cleaned):
         if key is None:
@@ -925,9 +940,8 @@ def _remembered_clean(form, name, form_field, value):
     memo = form.__dict__.get("_field_memo")
     if memo is None:
         memo = form._field_memo = _Memo()
-    key = memo.key(name, value)
-    if key is not None and key in memo:
-        cleaned = memo[key]
+    key, cleaned = memo.find(name, value)
+    if cleaned is not _MISSING:
         return list(cleaned) if isinstance(cleaned, tuple) else cleaned
     cleaned = form_field.clean(value)
     memo.remember(key, value, cleaned)
@@ -936,6 +950,14 @@ def _remembered_clean(form, name, form_field, value):
 
 def _pure_model_field(field):
     return not field.is_relation and type(field).__module__.startswith("django.db.models.fields")
+
+
+@cache
+def _clean_plan(model):
+    """(field, attname, blank, pure) of each field ``Model.clean_fields`` cleans."""
+    return tuple(
+        (f, f.attname, f.blank, _pure_model_field(f)) for f in model._meta.fields if not f.generated
+    )
 
 
 def _full_clean(form, instance, exclude):
@@ -951,17 +973,16 @@ def _full_clean(form, instance, exclude):
     if memo is None:
         memo = form._model_field_memo = _Memo()
     errors, field_errors = {}, {}
-    for f in instance._meta.fields:
-        if f.name in exclude or f.generated:
+    for f, attname, blank, pure in _clean_plan(model):
+        if f.name in exclude:
             continue
-        raw_value = getattr(instance, f.attname)
-        if f.blank and raw_value in f.empty_values:
+        raw_value = getattr(instance, attname)
+        if blank and raw_value in f.empty_values:
             continue
         if isinstance(raw_value, DatabaseDefault):
             continue
-        key = memo.key(f.attname, raw_value) if _pure_model_field(f) else None
-        if key is not None and key in memo:
-            cleaned = memo[key]
+        key, cleaned = memo.find(attname, raw_value) if pure else (None, _MISSING)
+        if cleaned is not _MISSING:
             if isinstance(cleaned, tuple):
                 cleaned = list(cleaned)
                 if cleaned == raw_value:
@@ -1120,9 +1141,8 @@ class Importer:
             value = cells[position] if position < len(cells) else None
             # Dates, numbers and coded values repeat down a column: each distinct one is
             # parsed once (text is only cleaned, as cheap as looking it up).
-            key = memo.key(position, value) if column.kind != TEXT else None
-            if key is not None and key in memo:
-                parsed = memo[key]
+            key, parsed = memo.find(position, value) if column.kind != TEXT else (None, _MISSING)
+            if parsed is not _MISSING:
                 row.values[column.name] = list(parsed) if isinstance(parsed, tuple) else parsed
                 continue
             try:

@@ -63,6 +63,8 @@ def ascii_form(text):
 def clean_text(value):
     """A cell as one line of text: half-width ASCII, runs of spaces and line breaks made
     one space, trimmed. Chinese punctuation such as （） stays as typed. ``None`` is ""."""
+    if type(value) is str:  # nearly every cell: straight to the cleaning
+        return _SPACES.sub(" ", value.translate(_FULL_WIDTH)).strip()
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():

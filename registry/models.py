@@ -687,8 +687,15 @@ class CommunityGroup(PinyinMixin):
     HISTORY_VALUE_LABELS = {"service_targets": ServiceTarget}
 
     name = models.CharField(_("name"), max_length=100)
+    # No index of its own: the indexes that start with the street (street_status,
+    # street_pinyin) serve its look-ups, and one index fewer is one less to update for
+    # every row an import writes (bench/import.py).
     street = models.ForeignKey(
-        Street, on_delete=models.PROTECT, related_name="community_groups", verbose_name=_("street")
+        Street,
+        on_delete=models.PROTECT,
+        related_name="community_groups",
+        verbose_name=_("street"),
+        db_index=False,
     )
     community = models.ForeignKey(
         Community,
@@ -747,6 +754,7 @@ class CommunityGroup(PinyinMixin):
         related_name="filed_predecessors",
         verbose_name=_("registered as"),
         help_text=_("The registered organization this group later became."),
+        db_index=False,  # a partial index (Meta.indexes): set for few groups
     )
     upgrade_since = models.DateField(_("in the capacity-upgrade plan since"), null=True, blank=True)
     upgrade_partner = models.ForeignKey(
@@ -756,6 +764,7 @@ class CommunityGroup(PinyinMixin):
         blank=True,
         related_name="paired_groups",
         verbose_name=_("paired professional organization (1+1)"),
+        db_index=False,  # a partial index (Meta.indexes): set for few groups
     )
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -834,6 +843,19 @@ class CommunityGroup(PinyinMixin):
         indexes = [
             models.Index(fields=["street", "status"], name="communitygroup_street_status"),
             models.Index(fields=["updated_at"], name="communitygroup_updated_at"),
+            # Few groups become or pair with an organization: only those rows are
+            # indexed (for the organization's page and the foreign keys' checks), so a
+            # new group costs these indexes nothing.
+            models.Index(
+                fields=["registered_as"],
+                name="communitygroup_registered_as",
+                condition=Q(registered_as__isnull=False),
+            ),
+            models.Index(
+                fields=["upgrade_partner"],
+                name="communitygroup_upgrade_partner",
+                condition=Q(upgrade_partner__isnull=False),
+            ),
             # Sort orders of the public list of filed groups (see Organization).
             models.Index(
                 fields=["name_pinyin", "id"],
