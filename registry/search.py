@@ -61,6 +61,7 @@ $$
 
 # Fewer characters than this in a credit code's tail match too many codes to be useful.
 CODE_SUFFIX_MIN = 4
+CODE_CHARACTERS = frozenset(creditcode.ALPHABET)
 # pg_trgm needs three characters to use its index.
 TRIGRAM_MIN = 3
 COUNT_CAP = 10000
@@ -150,6 +151,18 @@ class _Terms:
             **{f"{alias}__contains": ngrams(self.value)}
         ), {alias: Ngrams(column)}
 
+    def text_condition(self):
+        """A name's substring, pinyin or initials. Latin letters and digits alone are
+        looked for in the pinyin and the initials only: the pinyin keeps a name's own
+        letters and digits (lower case, without spaces or punctuation: ``pinyin_keys``),
+        so every name holding such a text holds it in its pinyin too, and the test
+        needs no n-grams of the name. The pinyin ordering index carries the pinyin and
+        the initials, so a walk down it (``walked``) tests names from the index alone."""
+        if self.pinyin and not self.chinese:
+            return self.pinyin_condition(), {}
+        condition, aliases = self.name_condition()
+        return condition | self.pinyin_condition(), aliases
+
     def pinyin_condition(self):
         """Latin text as pinyin or initials (Chinese text: see ``_with_homophones``)."""
         if not self.pinyin or self.chinese:
@@ -229,13 +242,14 @@ def search_organizations(queryset, text):
     terms = _Terms(text)
     if not terms.value:
         return _unranked(queryset)
-    condition, aliases = terms.name_condition()
-    condition |= terms.pinyin_condition()
+    condition, aliases = terms.text_condition()
     exact = terms.exact_condition()
     if len(terms.code) == 18:
         condition |= Q(credit_code=terms.code)
         exact |= Q(credit_code=terms.code)
-    elif len(terms.code) >= CODE_SUFFIX_MIN:
+    elif len(terms.code) >= CODE_SUFFIX_MIN and set(terms.code) <= CODE_CHARACTERS:
+        # Only text a code can end with: most pinyin holds I, O, S, V or Z, which no
+        # code has, and its search then walks the pinyin index alone.
         aliases["_code_reversed"] = Reverse("credit_code")
         condition |= Q(_code_reversed__startswith=terms.code[::-1])
     return _apply(queryset, terms, condition, aliases, exact)
@@ -248,8 +262,7 @@ def search_groups(queryset, text, *, private=False):
     terms = _Terms(text)
     if not terms.value:
         return _unranked(queryset)
-    condition, aliases = terms.name_condition()
-    condition |= terms.pinyin_condition()
+    condition, aliases = terms.text_condition()
     exact = terms.exact_condition()
     number = terms.value.upper()
     if len(number) >= TRIGRAM_MIN and number.isascii():

@@ -252,6 +252,37 @@ def test_search_uses_its_index(organizations, term, index):
     assert index in plan(search_organizations(Organization.objects.all(), term))
 
 
+def test_latin_letters_and_digits_of_a_name_are_found(organizations):
+    it = make_organization(name="天津IT产业A1联合会", credit_code=valid_code())
+    for term in ["it", "IT", "a1", "Ａ１", "it chan"]:
+        assert found(search_organizations(Organization.objects.all(), term)) == [it.name], term
+
+
+def test_a_latin_search_tests_the_pinyin_index_alone(organizations):
+    """A search of Latin letters walks the pinyin order testing each name from the index
+    (an index-only scan: no n-grams of the name, no credit code where the text cannot end
+    one: I, O, S, V and Z are in no code)."""
+    for term in ["hpq", "hepingqu", "tjshpq"]:
+        keys = search_organizations(Organization.objects.all(), term).order_by("name_pinyin", "id")
+        with connection.cursor() as cursor:
+            for name in ("enable_seqscan", "enable_bitmapscan", "enable_indexscan", "enable_sort"):
+                cursor.execute(f"SET LOCAL {name} = off")
+        explained = keys.values_list("pk", flat=True)[:20].explain()
+        assert "Index Only Scan using organization_pinyin_id" in explained, (term, explained)
+        assert "registry_ngrams" not in explained and "credit_code" not in explained
+
+
+def test_a_group_search_tests_the_public_pinyin_index_alone(groups):
+    public = CommunityGroup.objects.filter(status__in=["filed", "cancelled"])
+    for term in ["合唱", "hct", "taijiquan"]:
+        keys = search_groups(public, term).order_by("name_pinyin", "id")
+        with connection.cursor() as cursor:
+            for name in ("enable_seqscan", "enable_bitmapscan", "enable_indexscan", "enable_sort"):
+                cursor.execute(f"SET LOCAL {name} = off")
+        explained = keys.values_list("pk", flat=True)[:20].explain()
+        assert "Index Only Scan using communitygroup_public_pinyin" in explained, (term, explained)
+
+
 def test_credit_code_suffix_uses_the_reversed_index(organizations):
     code = organizations[YOUTH].credit_code[-6:]
     assert "organization_code_suffix" in plan(
