@@ -32,6 +32,7 @@ decided by measurement, see ``bench/directory.py`` and ``docs/benchmarks.md``:
 """
 
 import json
+import time
 import unicodedata
 from functools import cached_property
 
@@ -118,6 +119,52 @@ def ngrams(value):
     return sorted({value[i : i + 2] for i in range(len(value) - 1)})
 
 
+# How long the n-grams' frequencies read from PostgreSQL's statistics are kept (ANALYZE,
+# which autovacuum runs as a table changes, is what renews them).
+NGRAM_STATS_SECONDS = 600
+_ngram_stats = {}  # (database, index) -> (until, {n-gram: frequency} or None)
+
+
+def _ngram_frequencies(using, index):
+    """The share of rows holding each of the most common n-grams of ``index``, from
+    PostgreSQL's statistics of the index (``pg_stats.most_common_elems``); None before
+    the table is first analyzed."""
+    now = time.monotonic()
+    cached = _ngram_stats.get((using, index))
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats "
+            "WHERE schemaname = current_schema() AND tablename = %s",
+            [index],
+        )
+        row = cursor.fetchone()
+    frequencies = dict(zip(row[0], row[1], strict=False)) if row and row[0] else None
+    _ngram_stats[(using, index)] = (now + NGRAM_STATS_SECONDS, frequencies)
+    return frequencies
+
+
+def ngrams_to_look_up(value, using, index):
+    """The n-grams of ``value`` a search looks up in ``index``: the rarest of its pairs,
+    not all of them. The substring test (``Holds``) decides; the look-up only narrows
+    the rows to test, and one rare pair narrows them nearly as well as all of them do.
+    All of them cost more: the pairs of a word go together (老服 is nearly always in
+    养老服务), yet PostgreSQL reads every pair's list of rows, 服务's among them (one
+    name in six), and multiplies their shares as if they were independent (25 names
+    expected for 养老服务, 12,707 found in a million), so it counts what it could have
+    estimated. The rarest pair's share is the estimate instead. Pairs that are not among
+    the most common ones are all rarer than any that are, and are all kept."""
+    keys = ngrams(value)
+    if len(keys) < 2:
+        return keys
+    frequencies = _ngram_frequencies(using, index)
+    if not frequencies:
+        return keys
+    rare = [key for key in keys if key not in frequencies]
+    return rare or [min(keys, key=frequencies.__getitem__)]
+
+
 def _has_chinese(value):
     return not value.isascii()
 
@@ -141,17 +188,20 @@ class _Terms:
         code = creditcode.normalize(self.value)
         self.code = code if code.isascii() and code.isalnum() else ""
 
-    def name_condition(self, column="name"):
+    def name_condition(self, queryset, column="name", index=None):
         """Substring of a name, served by the n-gram index whatever its length or script
-        (the n-grams are lower-cased, like ILIKE's comparison)."""
+        (the n-grams are lower-cased, like ILIKE's comparison). ``index``: the n-gram
+        index of ``column`` (``<model>_<column>_ngrams`` unless given)."""
         alias = f"_{column}_ngrams"
+        index = index or f"{queryset.model._meta.model_name}_{column}_ngrams"
+        keys = ngrams_to_look_up(self.value, queryset.db, index)
         # The substring test first: where a row is tested rather than found through the
         # index, the cheap test rejects it before the n-grams are computed.
-        return Holds(F(column), self.value.lower()) & Q(
-            **{f"{alias}__contains": ngrams(self.value)}
-        ), {alias: Ngrams(column)}
+        return Holds(F(column), self.value.lower()) & Q(**{f"{alias}__contains": keys}), {
+            alias: Ngrams(column)
+        }
 
-    def text_condition(self):
+    def text_condition(self, queryset):
         """A name's substring, pinyin or initials. Latin letters and digits alone are
         looked for in the pinyin and the initials only: the pinyin keeps a name's own
         letters and digits (lower case, without spaces or punctuation: ``pinyin_keys``),
@@ -160,7 +210,7 @@ class _Terms:
         the initials, so a walk down it (``walked``) tests names from the index alone."""
         if self.pinyin and not self.chinese:
             return self.pinyin_condition(), {}
-        condition, aliases = self.name_condition()
+        condition, aliases = self.name_condition(queryset)
         return condition | self.pinyin_condition(), aliases
 
     def pinyin_condition(self):
@@ -242,7 +292,7 @@ def search_organizations(queryset, text):
     terms = _Terms(text)
     if not terms.value:
         return _unranked(queryset)
-    condition, aliases = terms.text_condition()
+    condition, aliases = terms.text_condition(queryset)
     exact = terms.exact_condition()
     if len(terms.code) == 18:
         condition |= Q(credit_code=terms.code)
@@ -262,14 +312,16 @@ def search_groups(queryset, text, *, private=False):
     terms = _Terms(text)
     if not terms.value:
         return _unranked(queryset)
-    condition, aliases = terms.text_condition()
+    condition, aliases = terms.text_condition(queryset)
     exact = terms.exact_condition()
     number = terms.value.upper()
     if len(number) >= TRIGRAM_MIN and number.isascii():
         condition |= Q(filing_number__contains=number)
         exact |= Q(filing_number=number)
     if private:
-        leader, leader_aliases = terms.name_condition("leader_name")
+        leader, leader_aliases = terms.name_condition(
+            queryset, "leader_name", "communitygroup_leader_ngrams"
+        )
         condition |= leader
         aliases.update(leader_aliases)
     return _apply(queryset, terms, condition, aliases, exact)

@@ -47,6 +47,18 @@ def no_public_answer_cache(settings):
 
 
 @pytest.fixture(autouse=True)
+def fresh_ngram_statistics():
+    # What registry.search read of the n-grams' statistics is kept for minutes; each test
+    # reads its own tables' afresh (so the statements it counts do not depend on what
+    # ran before it).
+    from registry import search
+
+    search._ngram_stats.clear()
+    yield
+    search._ngram_stats.clear()
+
+
+@pytest.fixture(autouse=True)
 def fresh_cache():
     # Rate-limit counters of the public pages and API live in the cache: each test
     # starts with none, whatever ran before it.

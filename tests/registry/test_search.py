@@ -225,6 +225,21 @@ def test_the_database_function_holds_every_query_ngram(db):
             assert set(ngrams(name[start:end])) <= set(stored), name[start:end]
 
 
+def test_a_search_looks_up_the_rarest_pair_of_its_text(db):
+    """With the table analyzed, a longer text looks up its rarest pair only, not 服务 (in
+    every name here), and still finds exactly the names that hold the whole text."""
+    wanted = {make_organization(name=f"养老服务中心{i:02d}号").name for i in range(12)}
+    for i in range(150):
+        make_organization(name=f"社区服务中心{i:03d}号")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE registry_organization")
+    looked_up = search.ngrams_to_look_up("养老服务", "default", "organization_name_ngrams")
+    assert looked_up in (["养老"], ["老服"])
+    assert set(found(search_organizations(Organization.objects.all(), "养老服务"))) == wanted
+    # A pair in no name's statistics is rarer than any that are: it alone is looked up.
+    assert search.ngrams_to_look_up("养老服务站", "default", "organization_name_ngrams") == ["务站"]
+
+
 # The indexes serve each kind of search -------------------------------------------------------
 
 
