@@ -206,6 +206,10 @@ REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXY_COUNT
 # Seconds an anonymous visitor's public page or API answer may be served from the cache
 # (hepingorgs.opendata.cached_for_the_public); 0 turns it off.
 PUBLIC_CACHE_SECONDS = int(os.environ.get("PUBLIC_CACHE_SECONDS", "30"))
+# Seconds the public lists' drop-down filters, rendered for one choice of filters, are
+# reused for every visitor (registry.views.directory: 7 of a list page's 30 ms); a new
+# street or category shows in them after this long. 0 renders them at every visit.
+PUBLIC_FILTERS_SECONDS = envint("PUBLIC_FILTERS_SECONDS", 30)
 # Seconds the figures of a completed year on the home page and /stats/ are kept in the
 # cache (hepingorgs.views.public_figures): computing them reads every organization and
 # group (4 s at a million organizations); a correction to a past year shows after this

@@ -44,6 +44,7 @@ def no_public_answer_cache(settings):
     # (30 s in production) is tested on its own in tests/test_public_cache.py.
     settings.PUBLIC_CACHE_SECONDS = 0
     settings.PUBLIC_FIGURES_SECONDS = 0
+    settings.PUBLIC_FILTERS_SECONDS = 0
 
 
 @pytest.fixture(autouse=True)

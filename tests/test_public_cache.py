@@ -105,3 +105,24 @@ def test_the_language_switch_needs_no_csrf_token(client, db):
     response = strict.post("/i18n/setlang/", {"language": "en", "next": "/directory/"})
     assert response.status_code == 302
     assert response.cookies["django_language"].value == "en"
+
+
+def test_the_drop_down_filters_are_rendered_once_per_choice_of_filters(client, orgs, settings):
+    """``PUBLIC_FILTERS_SECONDS``: the filters panel of a public list is reused for the
+    same choice of filters (a search or another page included), and never for another
+    choice: each shows its own selection."""
+    from registry.models import Street
+
+    settings.PUBLIC_FILTERS_SECONDS = 30
+    first = client.get("/directory/?org_type=1").content.decode()
+    assert '<option value="1" selected>' in first
+    Street.objects.create(code="120101099", name="新设测试街道", abbreviation="XSC")
+    # The same filters, with a search and a page: the panel as rendered before.
+    again = client.get("/directory/?org_type=1&q=协会&page=1").content.decode()
+    assert "新设测试街道" not in again and '<option value="1" selected>' in again
+    # Another choice of filters: rendered afresh, with its own selection.
+    other = client.get("/directory/?org_type=2").content.decode()
+    assert "新设测试街道" in other
+    assert '<option value="2" selected>' in other and '<option value="1" selected>' not in other
+    # The other list keeps its own.
+    assert "新设测试街道" in client.get("/community-groups/?").content.decode()

@@ -6,9 +6,11 @@ Who may use it: anyone, anonymous included; read-only. Rows come from
 the API, so a page never shows what the API would not, and the other way round.
 """
 
+from django.conf import settings
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from hepingorgs.extensions import sections
 from hepingorgs.opendata import public, public_cache, public_paginator, throttle
@@ -44,6 +46,10 @@ def _list(request, filterset_class, queryset, template, labels):
         status = 400
     query = request.GET.copy()
     query.pop("page", None)
+    # The drop-down filters depend on the filters chosen alone (their choices change
+    # rarely): rendered once per choice of filters, language and list for
+    # PUBLIC_FILTERS_SECONDS, a search or a page of the list included (``_search_form``).
+    chosen = sorted((name, values) for name, values in query.lists() if name != "q")
     return render(
         request,
         template,
@@ -59,6 +65,8 @@ def _list(request, filterset_class, queryset, template, labels):
             "filters_open": any(name != "q" for name in filterset.form.changed_data),
             "page": page,
             "query": query.urlencode(),
+            "filters_key": f"{request.path}|{get_language()}|{chosen}",
+            "filters_seconds": settings.PUBLIC_FILTERS_SECONDS,
             "today": timezone.localdate(),
             # The profiles' address up to the credit code, reversed once per page.
             "profiles": reverse("directory:organization", args=["-"]).removesuffix("-/"),
