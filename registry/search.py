@@ -466,6 +466,10 @@ def planner_estimate(queryset):
     """PostgreSQL's estimate of the number of rows (EXPLAIN, nothing is read)."""
     if queryset.query.is_empty():  # none(): no statement to explain
         return 0
+    if not queryset.query.distinct and not queryset.query.group_by:
+        # The key alone has as many rows: the columns, annotations and joins a page
+        # shows (a public list's credit listings) are neither compiled nor planned.
+        queryset = queryset.values("pk")
     plan = json.loads(queryset.order_by().explain(format="json"))
     return int(plan[0]["Plan"]["Plan Rows"])
 
