@@ -20,11 +20,12 @@ decided by measurement, see ``bench/directory.py`` and ``docs/benchmarks.md``:
 
 - Chinese text: ``registry_ngrams(name)``, a GIN index over the name's single characters
   and character pairs. A query of one character looks for that character, a longer one
-  for all its pairs; ``strpos(lower(name), ...)`` then checks the exact substring
-  (``Holds``: as ``ILIKE`` would, but estimated by the planner as it should be, and
-  cheaper). pg_trgm cannot serve patterns under three characters, and Django's
-  ``icontains`` (``UPPER(name) LIKE``) is served by no index at all, so neither is
-  used for names.
+  for its rarest pair (``ngrams_to_look_up``); ``strpos(lower(name), ...)`` then checks
+  the exact substring (``Holds``: as ``ILIKE`` would, but estimated by the planner as it
+  should be, and cheaper). Latin letters and digits are looked for in the pinyin and
+  initials alone (``_Terms.text_condition``). pg_trgm cannot serve patterns under three
+  characters, and Django's ``icontains`` (``UPPER(name) LIKE``) is served by no index at
+  all, so neither is used for names.
 - pinyin, initials and filing numbers: trigram GIN indexes (``LIKE '%x%'``, stored in
   lower or upper case so no ``UPPER()`` is needed).
 - credit code: the unique index for a full code, ``reverse(credit_code)`` with
