@@ -11,6 +11,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
+from pghistory import config as pghistory_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -182,6 +183,13 @@ REST_FRAMEWORK = {
 # who made the change. Only writing methods need a context.
 PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 PGHISTORY_ADMIN_ALL_EVENTS = False
+# A history row keeps the record's foreign keys as values (no constraint), without an
+# index each: history is read by record (pgh_obj) and joined to its context, never
+# looked up by street or category, and every index is one more write for each row
+# changed (an import of 100,000 groups wrote six unused ones; bench/import.py).
+PGHISTORY_FOREIGN_KEY_FIELD = pghistory_config.ForeignKey(db_index=False)
+PGHISTORY_OBJ_FIELD = pghistory_config.ObjForeignKey(db_index=True)
+PGHISTORY_CONTEXT_FIELD = pghistory_config.ContextForeignKey(db_index=True)
 
 LOGGING = {
     "version": 1,
