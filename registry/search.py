@@ -41,7 +41,10 @@ from django.contrib.postgres.fields import ArrayField
 from django.core.paginator import Paginator
 from django.db import OperationalError, connections, models, transaction
 from django.db.models import Case, F, Func, IntegerField, Q, Value, When
+from django.db.models.expressions import Col, CombinedExpression
 from django.db.models.functions import Reverse
+from django.db.models.lookups import Exact
+from django.db.models.sql.where import AND, WhereNode
 
 from hepingorgs.lookups import AnyOf
 from registry import creditcode
@@ -611,22 +614,6 @@ EXACT_COUNTS_UP_TO = 50000
 SAMPLE_ROWS = 2000
 
 
-def grouped_counts(queryset, field, *, exact=None, sample_rows=SAMPLE_ROWS):
-    """``({value: rows}, exact)``: ``queryset`` grouped by ``field``. Exact when
-    ``exact`` is true, or (``exact`` None) when the planner expects at most
-    ``EXACT_COUNTS_UP_TO`` rows (one more query); otherwise scaled from a sample of about
-    ``sample_rows`` of its rows (TABLESAMPLE SYSTEM), so a street with half a million
-    groups is counted in milliseconds. One query (two to decide)."""
-    estimate = None
-    if exact is None:
-        estimate = planner_estimate(queryset)
-        exact = estimate <= EXACT_COUNTS_UP_TO
-    if not exact and estimate is None:
-        estimate = planner_estimate(queryset)
-    counts = sampled_counts(queryset, [field], estimate or 0, exact=exact, sample_rows=sample_rows)
-    return {key[0]: n for key, n in counts.items()}, exact
-
-
 # ---------------------------------------------------------------------------------------
 # Staff lists: the clerks' workspace and the staff admin
 # ---------------------------------------------------------------------------------------
@@ -670,8 +657,7 @@ def sampled_counts(queryset, fields, estimate, *, exact, sample_rows=SAMPLE_ROWS
     one query. Exact when ``exact``; otherwise scaled from a sample of about
     ``sample_rows`` of its rows (TABLESAMPLE SYSTEM), given the caller's ``estimate`` of
     the rows (``planner_estimate``), so that one estimate and one sample serve every
-    grouping a page shows (``grouped_counts`` takes one field and asks the planner
-    itself)."""
+    grouping a page shows."""
     grouped = queryset.values_list(*fields).annotate(n=models.Count("pk")).order_by()
     if exact:
         return {tuple(row[:-1]): row[-1] for row in grouped}
@@ -698,9 +684,6 @@ def tested_per_row(queryset, column):
     them); the rows are the same. A page that walks an index starting with ``column``
     needs the condition as it was: combine the result with the original queryset
     (``found & queryset``) for that query."""
-    from django.db.models.expressions import Col, CombinedExpression
-    from django.db.models.lookups import Exact
-    from django.db.models.sql.where import AND, WhereNode
 
     def rewrite(node):
         children = []

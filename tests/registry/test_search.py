@@ -14,7 +14,6 @@ from registry.search import (
     EstimatedCountPaginator,
     capped_count,
     estimated_count,
-    grouped_counts,
     ngrams,
     normalize,
     search_groups,
@@ -273,16 +272,21 @@ def test_latin_letters_and_digits_of_a_name_are_found(organizations):
         assert found(search_organizations(Organization.objects.all(), term)) == [it.name], term
 
 
+def walk_plan(found):
+    """The plan of a page of ``found``'s keys in pinyin order when nothing but an
+    index-only scan is allowed (as ``walked`` reads them)."""
+    with connection.cursor() as cursor:
+        for name in ("enable_seqscan", "enable_bitmapscan", "enable_indexscan", "enable_sort"):
+            cursor.execute(f"SET LOCAL {name} = off")
+    return found.order_by("name_pinyin", "id").values_list("pk", flat=True)[:20].explain()
+
+
 def test_a_latin_search_tests_the_pinyin_index_alone(organizations):
     """A search of Latin letters walks the pinyin order testing each name from the index
     (an index-only scan: no n-grams of the name, no credit code where the text cannot end
     one: I, O, S, V and Z are in no code)."""
     for term in ["hpq", "hepingqu", "tjshpq"]:
-        keys = search_organizations(Organization.objects.all(), term).order_by("name_pinyin", "id")
-        with connection.cursor() as cursor:
-            for name in ("enable_seqscan", "enable_bitmapscan", "enable_indexscan", "enable_sort"):
-                cursor.execute(f"SET LOCAL {name} = off")
-        explained = keys.values_list("pk", flat=True)[:20].explain()
+        explained = walk_plan(search_organizations(Organization.objects.all(), term))
         assert "Index Only Scan using organization_pinyin_id" in explained, (term, explained)
         assert "registry_ngrams" not in explained and "credit_code" not in explained
 
@@ -290,11 +294,7 @@ def test_a_latin_search_tests_the_pinyin_index_alone(organizations):
 def test_a_group_search_tests_the_public_pinyin_index_alone(groups):
     public = CommunityGroup.objects.filter(status__in=["filed", "cancelled"])
     for term in ["合唱", "hct", "taijiquan"]:
-        keys = search_groups(public, term).order_by("name_pinyin", "id")
-        with connection.cursor() as cursor:
-            for name in ("enable_seqscan", "enable_bitmapscan", "enable_indexscan", "enable_sort"):
-                cursor.execute(f"SET LOCAL {name} = off")
-        explained = keys.values_list("pk", flat=True)[:20].explain()
+        explained = walk_plan(search_groups(public, term))
         assert "Index Only Scan using communitygroup_public_pinyin" in explained, (term, explained)
 
 
@@ -494,11 +494,11 @@ def test_the_application_switches_jit_off(db):
 
 
 def test_sampled_counts_agree_with_exact_ones_on_a_small_table(organizations):
-    exact, is_exact = grouped_counts(Organization.objects.all(), "org_type")
-    assert is_exact and exact == {"1": 6}
+    everyone = Organization.objects.all()
+    exact = search.sampled_counts(everyone, ["org_type"], 6, exact=True)
+    assert exact == {("1",): 6}
     # A "sample" of more rows than the table holds reads every row.
-    sampled, is_exact = grouped_counts(Organization.objects.all(), "org_type", exact=False)
-    assert not is_exact and sampled == exact
+    assert search.sampled_counts(everyone, ["org_type"], 6, exact=False) == exact
 
 
 # Through the pages ---------------------------------------------------------------------------
