@@ -333,3 +333,38 @@ def test_a_commit_of_many_batches_keeps_file_order_and_one_history_context(
     assert groups.count() == 23
     contexts = {e.pgh_context_id for g in groups for e in g.events.all()}
     assert len(contexts) == 1 and None not in contexts
+
+
+def test_a_row_the_database_refuses_is_named_and_nothing_is_written(
+    district_staff, quanyechang, qyc_community
+):
+    """The foreign keys are checked as each batch is written (not deferred to the
+    commit), so a row whose reference the database refuses is reported on its own row,
+    and the file is rolled back as for any other error."""
+    importer = importer_for("community-groups", district_staff)
+    refused = 3  # Excel row of the second data row (the header is row 1)
+    ready = importer.ready
+
+    def ready_with_a_broken_reference(row):
+        ready(row)
+        if row.number == refused:
+            row.instance.category_id = 999_999_999
+
+    importer.ready = ready_with_a_broken_reference
+    before = state()
+    content = xlsx([group_row("福明社区合唱团"), group_row("福明社区书画社")])
+    report = importer.run(content, commit=True, file_name="ledger.xlsx")
+    assert not report.committed
+    assert [error[0] for error in report.errors] == [refused]
+    assert state() == before
+
+
+def test_the_cycle_collector_is_back_on_after_an_import(district_staff, qyc_community):
+    import gc
+
+    assert gc.isenabled()
+    content = xlsx([group_row("福明社区合唱团"), group_row("福明社区合唱团")])
+    assert not run("community-groups", district_staff, content).committed  # duplicate
+    assert gc.isenabled()
+    assert run("community-groups", district_staff, xlsx([group_row()])).committed
+    assert gc.isenabled()
