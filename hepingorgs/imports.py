@@ -81,12 +81,13 @@ MAX_ROWS = 200_000
 HEADER_SEARCH_ROWS = 20
 BATCH_SIZE = 1000
 # A file of at least this many batches is checked by two processes (see _Helper), the
-# helper taking this share of the batches: this process also writes them all, and from
-# the end of its own part it mostly waits for the database. 100,000 rows on a quiet
-# 2-core machine, the sheet parsed in two: 60-62 s with 0.75, 64-65 s with 0.7 and 0.8,
-# 65 s with 0.85, 68 s with 0.65.
+# helper taking this share of the batches: this process also writes them all, and it
+# feeds the database, which is the slowest part of an import. 100,000 rows on a
+# 2-core machine, the sheet parsed in two, the cycle collector off: 50.7-53.6 s with
+# 0.85, 53.0-53.5 with 0.9, 46.2-52.6 with 0.95, 47.1-53.9 with 1.0, 57.1-60 with 0.75
+# (two runs each; the machine's speed varied by more than the shares' differences).
 PARALLEL_MIN_BATCHES = 4
-HELPER_SHARE = 0.75
+HELPER_SHARE = 0.9
 # A sheet whose XML is at least this large is parsed in two parts, the second by a
 # forked child (``_split_point``); 100,000 rows of the benchmark's ledger are 94 MB.
 PARALLEL_PARSE_BYTES = 4 * 1024 * 1024

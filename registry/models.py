@@ -702,21 +702,33 @@ class CommunityGroup(PinyinMixin):
     HISTORY_VALUE_LABELS = {"service_targets": ServiceTarget}
 
     name = models.CharField(_("name"), max_length=100)
-    # No index of its own: the indexes that start with the street (street_status,
-    # street_pinyin) serve its look-ups, and one index fewer is one less to update for
-    # every row an import writes (bench/import.py).
+    # The street and the community are checked by one foreign key in the database,
+    # communitygroup_community_in_street (community_id, street_id) -> registry_community
+    # (id, street_id), added by migration 0002: both columns are required, so it proves
+    # that the community exists and lies in the group's street, and the community's own
+    # key that the street exists. Django's two single-column keys would only repeat it,
+    # two more checks for every row an import writes (bench/import.py).
+    # No index of their own either, nor for the category and the creator: the indexes
+    # that start with the street (street_status, street_pinyin) serve the street's
+    # look-ups; the lists filter by community and category within a street or through
+    # the public indexes' included columns; nothing looks groups up by creator (bench/
+    # directory.py measured none of these four indexes used). A community, category or
+    # user is never deleted (Django's PROTECT would then scan the table once).
     street = models.ForeignKey(
         Street,
         on_delete=models.PROTECT,
         related_name="community_groups",
         verbose_name=_("street"),
         db_index=False,
+        db_constraint=False,
     )
     community = models.ForeignKey(
         Community,
         on_delete=models.PROTECT,
         related_name="community_groups",
         verbose_name=_("community"),
+        db_index=False,
+        db_constraint=False,
     )
     category = models.ForeignKey(
         FilingCategory,
@@ -725,6 +737,7 @@ class CommunityGroup(PinyinMixin):
         verbose_name=_("category"),
         null=True,
         blank=True,
+        db_index=False,
     )
     service_targets = models.JSONField(
         _("service targets"),
@@ -792,6 +805,7 @@ class CommunityGroup(PinyinMixin):
         related_name="+",
         verbose_name=_("created by"),
         editable=False,
+        db_index=False,  # see street
     )
 
     class Meta:
