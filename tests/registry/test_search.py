@@ -239,6 +239,17 @@ def test_a_search_looks_up_the_rarest_pair_of_its_text(db):
     assert search.ngrams_to_look_up("养老服务站", "default", "organization_name_ngrams") == ["务站"]
 
 
+def test_the_database_function_is_inlined_and_keeps_null(db):
+    """PostgreSQL inlines registry_ngrams() (not STRICT, see NGRAMS_FUNCTION_SQL): its
+    body, not a call, is what a query and an index's upkeep evaluate."""
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (VERBOSE) SELECT registry_ngrams(name) FROM registry_organization")
+        explained = "\n".join(line for (line,) in cursor.fetchall())
+        cursor.execute("SELECT registry_ngrams(NULL), registry_ngrams('')")
+        assert cursor.fetchone() == (None, [""])
+    assert "regexp_split_to_array(lower" in explained and "registry_ngrams" not in explained
+
+
 # The indexes serve each kind of search -------------------------------------------------------
 
 
@@ -288,6 +299,7 @@ def test_a_latin_search_tests_the_pinyin_index_alone(organizations):
     for term in ["hpq", "hepingqu", "tjshpq"]:
         explained = walk_plan(search_organizations(Organization.objects.all(), term))
         assert "Index Only Scan using organization_pinyin_id" in explained, (term, explained)
+        assert "regexp_split_to_array" not in explained, (term, explained)  # the n-grams
         assert "registry_ngrams" not in explained and "credit_code" not in explained
 
 
