@@ -1395,7 +1395,9 @@ def _without_cycle_collector():
     so the collector's full passes walk more objects with every batch, and found almost
     nothing to free. 100,000 rows in one process: 3.6-4.0 s of 41-47 s in the collector;
     what it would have freed, collected at the end, was 14,000 objects (a form's bound
-    fields and the like), which reference counting cannot free. Left on if it was off."""
+    fields and the like), which reference counting cannot free. The collector is one
+    per process: in a threaded server, other requests' cycles wait for the import's end
+    (reference counting still frees everything else). Left off if it was off."""
     if not gc.isenabled():
         yield
         return
