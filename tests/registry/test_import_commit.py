@@ -2,6 +2,7 @@
 historical filing numbers kept and the counter raised past them."""
 
 import datetime
+import gc
 from decimal import Decimal
 
 import pytest
@@ -360,8 +361,6 @@ def test_a_row_the_database_refuses_is_named_and_nothing_is_written(
 
 
 def test_the_cycle_collector_is_back_on_after_an_import(district_staff, qyc_community):
-    import gc
-
     assert gc.isenabled()
     content = xlsx([group_row("福明社区合唱团"), group_row("福明社区合唱团")])
     assert not run("community-groups", district_staff, content).committed  # duplicate
