@@ -1608,12 +1608,26 @@ class _Rollback(Exception):
     pass
 
 
+# PostgreSQL's code for a foreign key violation, and the columns its detail names
+# ("Key (category_id)=(7) is not present in table ..."; English under the C locale).
+_FOREIGN_KEY_VIOLATION = "23503"
+_KEY_COLUMNS = re.compile(r"^Key \(([^)]*)\)=")
+
+
 def database_message(error, model):
-    """The message of the constraint the database reported, else its own text."""
-    name = getattr(getattr(error.__cause__, "diag", None), "constraint_name", None)
+    """The message of the constraint the database reported; for a foreign key, which
+    fields refer to nothing; else the database's own text."""
+    diag = getattr(error.__cause__, "diag", None)
+    name = getattr(diag, "constraint_name", None)
     for constraint in model._meta.constraints:
         if constraint.name == name:
             return str(constraint.get_violation_error_message())
+    if getattr(diag, "sqlstate", None) == _FOREIGN_KEY_VIOLATION:
+        match = _KEY_COLUMNS.match(getattr(diag, "message_detail", None) or "")
+        columns = match.group(1).split(", ") if match else []
+        labels = [str(f.verbose_name) for f in model._meta.concrete_fields if f.column in columns]
+        if labels:
+            return _("%(fields)s: no such record.") % {"fields": "、".join(labels)}
     return _("The database refused this row: %(error)s") % {"error": str(error).splitlines()[0]}
 
 

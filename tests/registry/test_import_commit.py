@@ -356,7 +356,7 @@ def test_a_row_the_database_refuses_is_named_and_nothing_is_written(
     content = xlsx([group_row("福明社区合唱团"), group_row("福明社区书画社")])
     report = importer.run(content, commit=True, file_name="ledger.xlsx")
     assert not report.committed
-    assert [error[0] for error in report.errors] == [refused]
+    assert report.errors == [[refused, "", "类别：没有这条记录。"]]
     assert state() == before
 
 
