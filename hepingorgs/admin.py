@@ -2,12 +2,15 @@
 django-pghistory records, shown on each record's History page."""
 
 from django.contrib import admin
+from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import ChangeList
 from django.core import checks
 from django.core.exceptions import PermissionDenied
 from django.db.models import UniqueConstraint
 from django.forms.models import BaseInlineFormSet
 from django.template.response import TemplateResponse
+from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -86,6 +89,45 @@ class TrackedHistoryMixin:
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, self.object_history_template, context)
+
+
+class QuickChangeList(ChangeList):
+    """Django's ChangeList, with each row's link carrying the list's filters itself.
+
+    Django adds the filters to every row's link with ``add_preserved_filters``, which
+    resolves the link's URL against the whole URL configuration to learn whether it is
+    the list itself (it never is for a row): 50 resolutions a page, a fifth of a search
+    page's rendering in the admin of three million groups (bench/directory.py). The
+    links are the same, ``?_changelist_filters=...`` as Django writes it."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # ``preserved_filters`` is read only by the rows (admin_list.items_for_result),
+        # which find it empty and keep the link as ``url_for_result`` gives it.
+        self.row_filters, self.preserved_filters = self.preserved_filters, ""
+
+    def url_for_result(self, result):
+        url = super().url_for_result(result)
+        return f"{url}?{self.row_filters}" if self.row_filters else url
+
+
+class QuickListMixin:
+    """For a ModelAdmin whose list may be long: ``QuickChangeList``, and the rows'
+    selection boxes written directly, as Django's CheckboxInput draws them, rather than
+    each rendered through the form renderer's template (a third of the rows' rendering
+    in the registry's admin)."""
+
+    def get_changelist(self, request, **kwargs):
+        return QuickChangeList
+
+    def action_checkbox(self, obj):
+        label = format_html(_("Select this object for an action - {}"), str(obj))
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            helpers.ACTION_CHECKBOX_NAME,
+            str(obj.pk),
+            label,
+        )
 
 
 admin.site.site_header = gettext_lazy("Heping District social organizations")

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hepingorgs.admin import (
     ConstraintMessageInlineFormSet,
+    QuickListMixin,
     SuperuserDeleteOnlyMixin,
     TrackedHistoryMixin,
 )
@@ -36,7 +37,9 @@ from incubator.models import (
 )
 
 
-class IncubatorAdmin(SuperuserDeleteOnlyMixin, TrackedHistoryMixin, admin.ModelAdmin):
+class IncubatorAdmin(
+    SuperuserDeleteOnlyMixin, TrackedHistoryMixin, QuickListMixin, admin.ModelAdmin
+):
     """Base of the centre's admins: nothing deleted, history from the triggers."""
 
 

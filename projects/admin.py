@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hepingorgs.admin import (
     ConstraintMessageInlineFormSet,
+    QuickListMixin,
     SuperuserDeleteOnlyMixin,
     TrackedHistoryMixin,
 )
@@ -48,7 +49,9 @@ from projects.models import (
 from projects.templatetags.money import yuan
 
 
-class ProjectsAdmin(SuperuserDeleteOnlyMixin, TrackedHistoryMixin, admin.ModelAdmin):
+class ProjectsAdmin(
+    SuperuserDeleteOnlyMixin, TrackedHistoryMixin, QuickListMixin, admin.ModelAdmin
+):
     """Base of the app's admins: nothing deleted, history from the triggers."""
 
 

@@ -11,7 +11,7 @@ import datetime
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.contrib.admin.views.main import ORDER_VAR, ChangeList
+from django.contrib.admin.views.main import ORDER_VAR
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Max, Min
@@ -24,6 +24,8 @@ from django.utils.translation import gettext_lazy as _
 from hepingorgs import access, extensions
 from hepingorgs.admin import (
     ConstraintMessageInlineFormSet,
+    QuickChangeList,
+    QuickListMixin,
     SuperuserDeleteOnlyMixin,
     TrackedHistoryMixin,
 )
@@ -63,7 +65,9 @@ ORGANIZATION_SEARCH_FIELDS = ("name", "name_pinyin", "name_initials", "credit_co
 COMPACT_TEXT = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 40})}}
 
 
-class RegistryAdmin(SuperuserDeleteOnlyMixin, TrackedHistoryMixin, admin.ModelAdmin):
+class RegistryAdmin(
+    SuperuserDeleteOnlyMixin, TrackedHistoryMixin, QuickListMixin, admin.ModelAdmin
+):
     """Base of the registry's admins: nothing deleted, history from the triggers."""
 
 
@@ -73,7 +77,7 @@ class RegistryInline(SuperuserDeleteOnlyMixin, admin.TabularInline):
     formfield_overrides = COMPACT_TEXT
 
 
-class RankedChangeList(ChangeList):
+class RankedChangeList(QuickChangeList):
     """Search results with exact and prefix matches first (``search_rank``, annotated by
     registry.search), then the usual order; a column the user clicked still wins."""
 

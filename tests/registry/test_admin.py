@@ -6,8 +6,10 @@ The helpers at the top are shared with test_creditcode, test_constraints and tes
 
 import datetime
 from decimal import Decimal
+from urllib.parse import urlencode
 
 import pytest
+from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.auth.models import Permission
 from django.contrib.messages import get_messages
 from django.core import checks
@@ -404,6 +406,26 @@ def test_other_changelists_search(client, district_staff, records, model, term):
     client_for(client, district_staff)
     response = client.get(admin_url(model, "changelist"), {"q": term})
     assert list(response.context["cl"].result_list) == [records[model]]
+
+
+@pytest.mark.parametrize("model", [Organization, CreditRecord])
+def test_rows_link_to_their_page_with_the_lists_filters(client, district_staff, records, model):
+    """``hepingorgs.admin.QuickChangeList`` writes each row's link with the list's
+    filters itself: the same link as Django's ``add_preserved_filters``, so "back to the
+    list" after an edit returns to the filtered list."""
+    client_for(client, district_staff)
+    obj = records[model]
+    change = admin_url(model, "change", obj.pk)
+    query = {"q": str(obj)[:2], "o": "1"}
+    response = client.get(admin_url(model, "changelist"), query)
+    assert list(response.context["cl"].result_list) == [obj]
+    preserved = urlencode({"_changelist_filters": urlencode(query)})
+    link = add_preserved_filters({"opts": model._meta, "preserved_filters": preserved}, change)
+    assert link == f"{change}?{preserved}"
+    assert f'href="{escape(link)}"' in response.content.decode()
+    # Without filters, the bare change page, as Django writes it.
+    response = client.get(admin_url(model, "changelist"))
+    assert f'href="{change}"' in response.content.decode()
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,9 @@ admin actions, history; clerks never get in."""
 import datetime
 
 import pytest
+from django.contrib.admin import ModelAdmin, site
 from django.urls import reverse
+from django.utils import translation
 
 from registry import filings
 from registry.models import CommunityGroup, FilingStatus
@@ -30,6 +32,20 @@ def test_pages_answer_staff_and_refuse_clerks(client, district_staff, clerk_qyc,
     client.force_login(clerk_qyc)
     response = client.get(url)
     assert response.status_code == 302 and "/admin/login/" in response.url
+
+
+def test_selection_boxes_are_djangos(client, district_staff, groups):
+    """``hepingorgs.admin.QuickListMixin`` writes each row's selection box itself, the
+    HTML Django's own CheckboxInput renders, so the list's actions work as they did."""
+    client.force_login(district_staff)
+    response = client.get(admin_url(CommunityGroup, "changelist"))
+    model_admin = site._registry[CommunityGroup]
+    with translation.override("zh-hans"):
+        for group in groups.values():
+            box = ModelAdmin.action_checkbox(model_admin, group)
+            assert f'value="{group.pk}"' in box
+            assert model_admin.action_checkbox(group) == box
+            assert box in response.content.decode()
 
 
 def test_accept_action_numbers_every_selected_filing(client, district_staff, groups):
