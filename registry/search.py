@@ -351,10 +351,19 @@ def capped_count(queryset, cap=COUNT_CAP):
 # Plans other than walking an index in the query's order, switched off for one statement:
 # collecting the matches (bitmap, sequential scan), or any index and then sorting.
 # Parallel workers each walk a part of the index and together read many times the rows
-# one walk needs. A walk that has not filled its page by WALK_TIMEOUT_MS (the matches
-# sit far down the order, e.g. 天津市和平区 names under "t" for "tjshpq") is stopped and
-# the matches are collected and sorted instead.
-WALK_TIMEOUT_MS = 100
+# one walk needs.
+#
+# A walk that has not filled its page by WALK_TIMEOUT_MS is stopped: the matches are few
+# for the rows it tests (a leader's name, 3,227 of three million groups: a 50-row page
+# tests 45,000 rows, 100-370 ms), or bunched far down the order (天津市和平区 names under
+# "t" for "tjshpq"). Collecting them through the search indexes then costs 24-75 ms.
+# Walks that fill their page take 3-10 ms at a million names (bench/directory.py), so
+# 25 ms leaves room for a busy machine; at 100 ms, as before, such pages took 130-175 ms.
+# Collecting is stopped too, by COLLECT_TIMEOUT_MS: a walk cut short on a loaded machine
+# may be one over a word in most names (会), whose matches are far too many to collect;
+# the walk is then finished whatever it takes.
+WALK_TIMEOUT_MS = 25
+COLLECT_TIMEOUT_MS = 250
 _WALK = {
     "enable_bitmapscan": "off",
     "enable_seqscan": "off",
@@ -364,7 +373,9 @@ _WALK = {
     "statement_timeout": str(WALK_TIMEOUT_MS),
 }
 # The other way: collect every match through the search indexes, then sort them.
-_COLLECT = {"enable_indexscan": "off"}
+_COLLECT = {"enable_indexscan": "off", "statement_timeout": str(COLLECT_TIMEOUT_MS)}
+# The last resort: the walk, under the connection's own statement timeout.
+_WHOLE_WALK = {name: value for name, value in _WALK.items() if name != "statement_timeout"}
 QUERY_CANCELED = "57014"
 
 
@@ -378,22 +389,26 @@ def walked(queryset, start, stop):
     and so collects and sorts all of them (bitmap scan, 75 ms for 养老 over a million
     names); walking the name order until the page is full tests about
     ``page size x rows / matches`` names (3 ms). The planner's choice is switched off for
-    this one statement (``SET LOCAL`` in a savepoint); when the matches are bunched far
-    down the order and the walk runs past ``WALK_TIMEOUT_MS``, it is cancelled and the
-    page comes from collecting the matches through the search indexes and sorting them
-    (index scans off: otherwise the planner, as misled as before, would choose the walk
-    again)."""
+    this one statement (``SET LOCAL`` in a savepoint). When the walk runs past
+    ``WALK_TIMEOUT_MS`` (few matches, or matches bunched far down the order), it is
+    cancelled and the page comes from collecting the matches through the search indexes
+    and sorting them (index scans off: otherwise the planner, as misled as before, would
+    choose the walk again); when that runs past ``COLLECT_TIMEOUT_MS`` too, the walk is
+    run to its end."""
     # Keys only, then the rows by key: the walk reads no more than it tests, and the
     # list's annotations (a public list's credit listings) are computed for the page's
     # rows alone, not planned for a walk over the whole order (hashed subplans reading
     # every listing).
     keys = queryset if queryset._fields is not None else queryset.values_list("pk", flat=True)
-    try:
-        found = _with_settings(keys, start, stop, _WALK)
-    except OperationalError as error:
-        if getattr(error.__cause__, "sqlstate", None) != QUERY_CANCELED:
-            raise
-        found = _with_settings(keys, start, stop, _COLLECT)
+    for settings in (_WALK, _COLLECT):
+        try:
+            found = _with_settings(keys, start, stop, settings)
+            break
+        except OperationalError as error:
+            if getattr(error.__cause__, "sqlstate", None) != QUERY_CANCELED:
+                raise
+    else:
+        found = _with_settings(keys, start, stop, _WHOLE_WALK)
     return found if keys is queryset else _rows_by_keys(queryset, found)
 
 
