@@ -136,14 +136,14 @@ def test_list_query_count_is_pinned_and_independent_of_size(
 # (without the whitespace between the cells).
 TEMPLATE_ROWS = Template(
     "{% load i18n %}{% for group in groups %}<tr>"
-    '<td data-label="{% translate \'name\' %}">'
+    "<td data-label=\"{% translate 'name' %}\">"
     "<a href=\"{% url 'filings:detail' group.pk %}\">{{ group.name }}</a></td>"
-    '<td data-label="{% translate \'filing number\' %}">'
+    "<td data-label=\"{% translate 'filing number' %}\">"
     '{{ group.filing_number|default:"—" }}</td>'
-    '<td data-label="{% translate \'community\' %}">'
+    "<td data-label=\"{% translate 'community' %}\">"
     "{% if with_street %}{{ group.street.name }} · {% endif %}{{ group.community.name }}</td>"
     '<td data-label="{% translate \'category\' %}">{{ group.category.name|default:"—" }}</td>'
-    '<td data-label="{% translate \'status\' %}">'
+    "<td data-label=\"{% translate 'status' %}\">"
     '<span class="status status-{{ group.status }}">{{ group.get_status_display }}</span></td>'
     '<td data-label="{% translate \'members\' %}">{{ group.member_count|default:"—" }}</td>'
     "</tr>{% endfor %}"
