@@ -6,10 +6,12 @@ the login page (anonymous) or 403 (other roles). Every row is fetched through
 ``hepingorgs.access``: a filing of another street answers 404.
 """
 
+import hashlib
 from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
@@ -137,15 +139,30 @@ def _rows_html(groups, with_street):
     )
 
 
+# Seconds the sampled counts of a scope are kept (in the process's cache): they are shown
+# as estimates ("≈"), and at half a million groups a minute's filings do not move them;
+# taking them costs a sample query and its rows at every view (5-10 ms, bench/directory.py).
+SAMPLED_COUNTS_SECONDS = 60
+
+
 def _counts(scope):
     """Groups by status and, of the filed ones, by category, for the counts at the top of
     the list: exact at a district's size, scaled from a sample of the scope's rows when
     the planner expects more than ``search.EXACT_COUNTS_UP_TO`` (a street with half a
     million groups); the third value says which. Two queries: the planner's estimate and
-    one count grouped by both status and category (``search.sampled_counts``)."""
+    one count grouped by both status and category (``search.sampled_counts``); the
+    second is skipped for a minute once a scope's counts are sampled."""
     estimate = search.planner_estimate(scope)
     exact = estimate <= search.EXACT_COUNTS_UP_TO
-    both = search.sampled_counts(scope, ("status", "category"), estimate, exact=exact)
+    columns = ("status", "category")
+    if exact:
+        both = search.sampled_counts(scope, columns, estimate, exact=True)
+    else:
+        key = "filing-counts:" + hashlib.sha256(str(scope.query).encode()).hexdigest()
+        both = cache.get(key)
+        if both is None:
+            both = search.sampled_counts(scope, columns, estimate, exact=False)
+            cache.set(key, both, SAMPLED_COUNTS_SECONDS)
     by_status, by_category = {}, {}
     for (status, category), n in both.items():
         by_status[status] = by_status.get(status, 0) + n

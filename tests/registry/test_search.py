@@ -3,6 +3,7 @@
 the counts that stay cheap on a large register."""
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import CharField, Func, Value
 from django.test.utils import CaptureQueriesContext
@@ -610,6 +611,36 @@ def test_workspace_counts_are_exact_at_a_districts_size(client, clerk_qyc, group
     assert response.context["counts_exact"] is True
     assert response.context["page"].paginator.count_is_exact
     assert "≈" not in response.content.decode()
+
+
+def test_workspace_counts_are_sampled_once_a_minute_at_scale(
+    client, clerk_qyc, groups, monkeypatch
+):
+    """Above EXACT_COUNTS_UP_TO the counts by status and category are sampled and shown
+    as estimates; the sample is kept for SAMPLED_COUNTS_SECONDS, so the next view of the
+    same list asks only for the planner's estimate. Exact counts are taken at every view."""
+    client_for(client, clerk_qyc)
+    url = reverse("filings:list")
+
+    def view():
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        grouped = [q for q in queries.captured_queries if "GROUP BY" in q["sql"]]
+        return response, len(grouped)
+
+    _response, grouped = view()
+    assert grouped == 1  # exact: counted
+    assert view()[1] == 1  # and counted again
+    monkeypatch.setattr(search, "EXACT_COUNTS_UP_TO", 0)
+    first, grouped = view()
+    assert grouped == 1 and first.context["counts_exact"] is False
+    second, grouped = view()
+    assert grouped == 0
+    assert second.context["status_counts"] == first.context["status_counts"]
+    assert "≈" in second.content.decode()
+    # Once the kept sample is gone (after the minute), it is taken again.
+    cache.clear()
+    assert view()[1] == 1
 
 
 def test_admin_registration_year_filter(client, district_staff):
