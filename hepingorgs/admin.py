@@ -1,8 +1,6 @@
 """Admin pieces every app uses: rows that are never deleted, and the change history that
 django-pghistory records, shown on each record's History page."""
 
-from urllib.parse import quote as url_quote
-
 from django.contrib import admin
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import quote, unquote
@@ -12,14 +10,13 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import UniqueConstraint
 from django.forms.models import BaseInlineFormSet
 from django.template.response import TemplateResponse
-from django.urls import reverse
 from django.utils.html import format_html
-from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from hepingorgs.history import history_for
+from hepingorgs.links import row_links
 
 
 class SuperuserDeleteOnlyMixin:
@@ -105,29 +102,18 @@ class QuickChangeList(ChangeList):
     page's rendering in the admin of three million groups (bench/directory.py). The
     links are the same, ``?_changelist_filters=...`` as Django writes it."""
 
-    # Stands for the key in the change page's URL, reversed once per list rather than
-    # once per row (the admin's URLs take any text as the key).
-    KEY_PLACEHOLDER = "__key__"
-
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # ``preserved_filters`` is read only by the rows (admin_list.items_for_result),
         # which find it empty and keep the link as ``url_for_result`` gives it.
         self.row_filters, self.preserved_filters = self.preserved_filters, ""
-        placeholder = self.KEY_PLACEHOLDER
-        url = reverse(
+        self._change_url = row_links(
             f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
-            args=(placeholder,),
             current_app=self.model_admin.admin_site.name,
         )
-        self._url_parts = url.rsplit(placeholder, 1)
 
     def url_for_result(self, result):
-        before, after = self._url_parts
-        # As reverse() writes the key: the admin's quoting, then the URL's.
-        key = quote(getattr(result, self.pk_attname))
-        key = url_quote(str(key), safe=RFC3986_SUBDELIMS + "/~:@")
-        url = f"{before}{key}{after}"
+        url = self._change_url(quote(getattr(result, self.pk_attname)))
         return f"{url}?{self.row_filters}" if self.row_filters else url
 
 

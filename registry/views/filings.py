@@ -27,6 +27,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from hepingorgs import access
 from hepingorgs.history import history_for
+from hepingorgs.links import row_links
 from hepingorgs.xlsx import XLSX_CONTENT_TYPE, workbook_bytes
 from registry import filings, search
 from registry.filters import CommunityGroupFilter
@@ -102,8 +103,7 @@ def _rows_html(groups, with_street):
     street before the community (district staff see every street)."""
     # Once per page rather than per row: reverse() and get_status_display() (which
     # rebuilds the choices' dict at each call) were half of the rows' time.
-    placeholder = 1234567890
-    before, after = reverse("filings:detail", args=[placeholder]).rsplit(str(placeholder), 1)
+    detail = row_links("filings:detail")
     statuses = {value: str(name) for value, name in FilingStatus.choices}
     label = {
         "name": _("name"),
@@ -119,7 +119,7 @@ def _rows_html(groups, with_street):
         (
             (
                 label["name"],
-                f"{before}{group.pk}{after}",
+                detail(group.pk),
                 group.name,
                 label["number"],
                 group.filing_number or "—",
