@@ -310,6 +310,58 @@ def group_rows(count, streets, communities, categories, rng, pinyin):
         )
 
 
+CREDIT_COLUMNS = (
+    "organization_id",
+    "kind",
+    "reason",
+    "decided_on",
+    "authority",
+    "removed_on",
+    "removal_reason",
+)
+
+
+def credit_rows(orgs):
+    """Credit listings of 2% of the organizations, drawn at random (half of the listings
+    since removed). Random, not every 50th organization as before 2026-11-29: every
+    50th is also every 4th, and the generator gives every 4th organization a name
+    without its province, so the listed ones were bunched in the pinyin order and the
+    list of them walked 34,000 names for a page of 20 (docs/benchmarks.md)."""
+    listed = sorted(random.Random(50).sample(range(1, orgs + 1), orgs // 50))
+    for n, pk in enumerate(listed):
+        removed = n % 2 == 1
+        yield (
+            pk,
+            "abnormal",
+            "未按规定参加年检",
+            datetime.date(2020, 1, 1),
+            "民政局",
+            datetime.date(2021, 1, 1) if removed else None,
+            "已整改" if removed else "",
+        )
+
+
+def refresh_credit_rows(args):
+    """A database loaded before ``credit_rows`` drew its listings at random gets them
+    anew (with ``--keep``): the table is emptied and loaded again, nothing else."""
+    from django.db import connection
+
+    from registry.models import CreditRecord
+
+    expected = sorted(row[0] for row in credit_rows(args.orgs))
+    found = list(
+        CreditRecord.objects.order_by("organization_id").values_list("organization_id", flat=True)
+    )
+    if found == expected:
+        return
+    with connection.cursor() as django_cursor:
+        cursor = django_cursor.cursor
+        cursor.execute("TRUNCATE registry_creditrecord")
+        copy_rows(cursor, "registry_creditrecord", CREDIT_COLUMNS, credit_rows(args.orgs))
+        cursor.execute("ANALYZE registry_creditrecord")
+    print(f"  credit listings drawn afresh: {len(expected):,}")
+
+
 LOADED_TABLES = ("registry_organization", "registry_communitygroup", "registry_creditrecord")
 
 
@@ -361,33 +413,7 @@ def load(args):
             organization_rows(args.orgs, street_ids, rng, pinyin),
         )
         print(f"  {args.orgs:,} organizations copied at {time.perf_counter() - started:.0f} s")
-        # On a credit list: 2% of organizations, half of the listings since removed.
-        listed = range(1, args.orgs + 1, 50)
-        copy_rows(
-            cursor,
-            "registry_creditrecord",
-            [
-                "organization_id",
-                "kind",
-                "reason",
-                "decided_on",
-                "authority",
-                "removed_on",
-                "removal_reason",
-            ],  # fmt: skip
-            (
-                (
-                    pk,
-                    "abnormal",
-                    "未按规定参加年检",
-                    datetime.date(2020, 1, 1),
-                    "民政局",
-                    datetime.date(2021, 1, 1) if n % 2 else None,
-                    "已整改" if n % 2 else "",
-                )
-                for n, pk in enumerate(listed)
-            ),
-        )
+        copy_rows(cursor, "registry_creditrecord", CREDIT_COLUMNS, credit_rows(args.orgs))
         copy_rows(
             cursor,
             "registry_communitygroup",
@@ -694,6 +720,8 @@ def main():
             sys.exit("--keep: the bench database does not hold these sizes; run without it.")
         print(f"loading {args.orgs:,} organizations and {args.groups:,} groups ...")
         load(args)
+    else:
+        refresh_credit_rows(args)
     clerk, staff = bench_users()
     print(
         f"data: {Organization.objects.count():,} organizations, "
