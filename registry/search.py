@@ -442,16 +442,36 @@ def _alternatives(condition):
 
 
 def _candidate_keys(model, first, cap):
-    """Keys of the rows matching ``first`` (the exact and prefix matches), at most
-    ``cap + 1`` of each of its branches: one statement, a ``UNION`` of one short index
-    scan per branch. As one ``OR`` PostgreSQL reads every branch's matches in full into a
-    bitmap before it stops (20-45 ms for ``hepingqu``, whose prefix matches are many)."""
+    """Keys of the rows matching ``first`` (the exact and prefix matches): all of them
+    when they are at most ``cap``, else more than ``cap`` of them (the caller needs to
+    know no more). One statement, a ``UNION ALL`` of one short index scan per branch,
+    read no further than ``cap + 1`` rows in all. As one ``OR`` PostgreSQL reads every
+    branch's matches in full into a bitmap before it stops (20-45 ms for ``hepingqu``,
+    whose prefix matches are many); as a ``UNION`` it reads ``cap + 1`` rows of every
+    branch and removes the duplicates before any is returned (4,000 keys for 和平 at a
+    million organizations: 6.7 ms, against 2.8 ms read this way). Read with the cursor:
+    the keys are plain integers, with nothing for the ORM to build."""
     branches = [
         model._base_manager.filter(branch).order_by().values_list("pk", flat=True)[: cap + 1]
         for branch in _alternatives(first)
     ]
-    union = branches[0].union(*branches[1:]) if len(branches) > 1 else branches[0]
-    return list(union)
+    if len(branches) == 1:
+        return _keys_of(branches[0])
+    rows = _keys_of(branches[0].union(*branches[1:], all=True)[: cap + 1])
+    keys = list(dict.fromkeys(rows))
+    if len(rows) <= cap or len(keys) > cap:
+        return keys
+    # cap + 1 rows, some of them the same row found by two branches: whether there are
+    # more than cap rows in all is known only from each branch's own rows.
+    return list(dict.fromkeys(_keys_of(branches[0].union(*branches[1:]))))
+
+
+def _keys_of(keys):
+    """The values of a ``values_list(flat=True)`` query of keys, read with the cursor."""
+    sql, params = keys.query.sql_with_params()
+    with connections[keys.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
 
 
 def _ranked_slice(queryset, first, start, stop, cap):

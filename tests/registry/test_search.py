@@ -657,3 +657,19 @@ def test_admin_registration_year_filter(client, district_staff):
     # A value that is not a year filters nothing rather than failing.
     response = client.get(url, {"registered_year": "x"})
     assert set(response.context["cl"].result_list) == {old, new}
+
+
+@pytest.mark.parametrize("extra", [0, 1])
+def test_the_best_matches_are_all_read_or_known_to_be_too_many(db, extra):
+    """``_candidate_keys`` reads at most ``cap + 1`` keys in all. A row found by two
+    branches (an exact match is a prefix match too) counts once: two rows, cap 2, are
+    all there however the branches' rows add up; a third is "more than the cap"."""
+    names = ["和平", "和平区协会", "和平区商会"][: 2 + extra]
+    made = {make_organization(name=name, credit_code=valid_code()).pk for name in names}
+    first = search._Terms("和平").exact_condition() | search._Terms("和平").prefix_condition()
+    keys = search._candidate_keys(Organization, first, 2)
+    assert len(keys) == len(set(keys))
+    if extra:
+        assert len(keys) > 2 and set(keys) <= made
+    else:
+        assert set(keys) == made
