@@ -67,3 +67,27 @@ def test_the_large_lists_rows_are_written_quickly(client, demo_district, superus
             ours = cl.result_rows()
             assert ours is not None and ours == djangos_rows(cl)
         assert len(ours) == len(cl.result_list) > 0
+
+
+def test_the_list_of_apps_is_made_only_for_the_pages_that_show_it(
+    client, district_staff, monkeypatch
+):
+    """``hepingorgs.admin.AdminSite.get_app_list`` is lazy: every admin page gets it for
+    the navigation sidebar, which is off, and only the index pages read it."""
+    made = []
+    build = admin.AdminSite._build_app_dict
+
+    def counted(site, request, label=None):
+        made.append(label)
+        return build(site, request, label)
+
+    monkeypatch.setattr(admin.AdminSite, "_build_app_dict", counted)
+    client.force_login(district_staff)
+    changelist = reverse("admin:registry_organization_changelist")
+    assert client.get(changelist).status_code == 200
+    assert made == []
+    index = client.get(reverse("admin:index"))
+    assert made and changelist in index.content.decode()
+    made.clear()
+    app_index = client.get(reverse("admin:app_list", args=["registry"]))
+    assert made == ["registry"] and changelist in app_index.content.decode()
