@@ -149,10 +149,11 @@ def search_queries(client, params):
 
 
 # session, user, role names, clerk's profile and street; the search's homophone check (is the text
-# in a name as typed), the capped count, the page's rows; the planner's estimate of the
-# street and its counts by status and category; category names; the community and
-# category choices of the filter form.
-EXPECTED_SEARCH_QUERIES = 13
+# in a name as typed), the capped count (in a savepoint here, inside the test's
+# transaction: savepoint, the planner setting, the count, its reset, release), the page's
+# rows; the planner's estimate of the street and its counts by status and category;
+# category names; the community and category choices of the filter form.
+EXPECTED_SEARCH_QUERIES = 17
 
 
 def test_workspace_search_query_count_is_pinned(client, clerk_qyc, quanyechang, qyc_community):
@@ -212,3 +213,23 @@ def test_admin_group_search_within_a_street(client, district_staff, choirs, xiao
     assert sorted(g.name for g in response.context["cl"].result_list) == sorted(
         g.name for g in theirs
     )
+
+
+def test_a_staff_search_is_counted_in_one_process(district_staff, choirs):
+    """The count of a staff search runs without parallel workers (see
+    ``search._ONE_PROCESS``), and the connection's own setting is back afterwards."""
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        before = cursor.fetchone()[0]
+    assert before != "0"
+    found = search.search_staff_groups(CommunityGroup.objects.all(), "合唱")
+    with CaptureQueriesContext(connection) as queries:
+        paginator = search.StaffPaginator(found.order_by("search_rank", "name_pinyin", "id"), 50)
+        assert paginator.count == 8 and paginator.count_is_exact
+    statements = [q["sql"] for q in queries.captured_queries]
+    setting = next(i for i, sql in enumerate(statements) if "max_parallel_workers" in sql)
+    count = next(i for i, sql in enumerate(statements) if sql.startswith("SELECT COUNT(*)"))
+    assert setting < count
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        assert cursor.fetchone()[0] == before
