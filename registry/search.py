@@ -174,6 +174,19 @@ def ngrams_to_look_up(value, using, index):
     return rare or [min(keys, key=frequencies.__getitem__)]
 
 
+def ngram_share(keys, using, index):
+    """The share of rows holding every one of ``keys`` as PostgreSQL's statistics of
+    ``index`` give it: the rarest key's share, or, for a key that is not among the most
+    common ones, half the least common one's (as the planner takes it); None before the
+    table is first analyzed."""
+    frequencies = _ngram_frequencies(using, index)
+    if not frequencies:
+        return None
+    if any(key not in frequencies for key in keys):
+        return min(frequencies.values()) / 2
+    return min(frequencies[key] for key in keys)
+
+
 def _has_chinese(value):
     return not value.isascii()
 
@@ -196,6 +209,8 @@ class _Terms:
             self.pinyin = ""
         code = creditcode.normalize(self.value)
         self.code = code if code.isascii() and code.isalnum() else ""
+        # (n-grams, index) of each n-gram look-up, for ``StaffPaginator._sparse``.
+        self.lookups = []
 
     def name_condition(self, queryset, column="name", index=None):
         """Substring of a name, served by the n-gram index whatever its length or script
@@ -204,6 +219,7 @@ class _Terms:
         alias = f"_{column}_ngrams"
         index = index or f"{queryset.model._meta.model_name}_{column}_ngrams"
         keys = ngrams_to_look_up(self.value, queryset.db, index)
+        self.lookups.append((keys, index))
         # The substring test first: where a row is tested rather than found through the
         # index, the cheap test rejects it before the n-grams are computed.
         return Holds(F(column), self.value.lower()) & Q(**{f"{alias}__contains": keys}), {
@@ -284,6 +300,7 @@ def _with_homophones(queryset, terms, condition, aliases):
 
 
 def _apply(queryset, terms, condition, aliases, exact):
+    looked_up = condition
     condition = _with_homophones(queryset, terms, condition, aliases)
     if aliases:
         queryset = queryset.alias(**aliases)
@@ -292,7 +309,24 @@ def _apply(queryset, terms, condition, aliases, exact):
     # Rows ranked before the rest, for EstimatedCountPaginator; the query's attributes
     # survive the clones of later filter() and order_by() calls.
     found.query.search_first = exact | prefix
+    if terms.chinese and condition is looked_up:
+        # The n-gram look-ups whose statistics tell the share of rows the search finds,
+        # for ``StaffPaginator._sparse``. Not for Latin text or homophones: a trigram's
+        # estimate is no guide (870 for "hct", which 9,600 of three million groups hold;
+        # 200 for "yanglao", 12,000).
+        found.query.search_lookups = tuple(terms.lookups)
     return found
+
+
+def search_share(queryset):
+    """The share of its table's rows a search (``search_organizations``,
+    ``search_groups``) finds, from the n-gram indexes' statistics; None for Latin text,
+    homophones, or a table not yet analyzed."""
+    lookups = getattr(queryset.query, "search_lookups", None)
+    if not lookups:
+        return None
+    shares = [ngram_share(keys, queryset.db, index) for keys, index in lookups]
+    return None if None in shares else min(1.0, sum(shares))
 
 
 def search_organizations(queryset, text):
@@ -380,7 +414,7 @@ _WHOLE_WALK = {name: value for name, value in _WALK.items() if name != "statemen
 QUERY_CANCELED = "57014"
 
 
-def walked(queryset, start, stop):
+def walked(queryset, start, stop, *, sparse=False):
     """Rows ``start:stop`` of ``queryset``, read by walking the index of its ordering and
     testing each row rather than by collecting every match first and sorting them.
 
@@ -395,15 +429,26 @@ def walked(queryset, start, stop):
     cancelled and the page comes from collecting the matches through the search indexes
     and sorting them (index scans off: otherwise the planner, as misled as before, would
     choose the walk again); when that runs past ``COLLECT_TIMEOUT_MS`` too, the walk is
-    run to its end."""
+    run to its end.
+
+    ``sparse``: the matches are known to be few for the rows a walk would test (see
+    ``StaffPaginator._sparse``), and are collected first; the walk (with its time limit,
+    then without) only if collecting them runs past ``COLLECT_TIMEOUT_MS``."""
     # Keys only, then the rows by key: the walk reads no more than it tests, and the
     # list's annotations (a public list's credit listings) are computed for the page's
     # rows alone, not planned for a walk over the whole order (hashed subplans reading
     # every listing).
     keys = queryset if queryset._fields is not None else queryset.values_list("pk", flat=True)
-    for settings in (_WALK, _COLLECT):
+    # Collected, a condition the walk starts from (a street's) is tested on each match
+    # instead (``search_staff_groups``): as it is, PostgreSQL reads the bitmap of every
+    # row of the street to intersect it with the search's (58 of a clerk's 115 ms).
+    column = getattr(keys.query, "collect_tested_per_row", None)
+    collected = tested_per_row(keys, column) if column else keys
+    for settings in (_COLLECT, _WALK) if sparse else (_WALK, _COLLECT):
         try:
-            found = _with_settings(keys, start, stop, settings)
+            found = _with_settings(
+                collected if settings is _COLLECT else keys, start, stop, settings
+            )
             break
         except OperationalError as error:
             if getattr(error.__cause__, "sqlstate", None) != QUERY_CANCELED:
@@ -481,7 +526,7 @@ def _keys_of(keys):
         return [row[0] for row in cursor.fetchall()]
 
 
-def _ranked_slice(queryset, first, start, stop, cap):
+def _ranked_slice(queryset, first, start, stop, cap, *, sparse=False):
     """Rows ``start:stop`` of a search result larger than the count cap, ordered by
     ``search_rank`` and then the rest of its ordering, without computing the rank of
     every row: the best-ranked rows (``first``: exact and prefix matches, which are
@@ -491,7 +536,7 @@ def _ranked_slice(queryset, first, start, stop, cap):
     candidates = _candidate_keys(queryset.model, first, cap)
     if len(candidates) > cap:
         # Even the exact and prefix matches are too many to sort by rank.
-        return walked(queryset.order_by(*rest_order), start, stop)
+        return walked(queryset.order_by(*rest_order), start, stop, sparse=sparse)
     # Their keys only, in order: the page's rows are then read by key.
     best = list(queryset.filter(pk__in=candidates).values_list("pk", flat=True))
     rows = _rows_by_keys(queryset, best[start:stop])
@@ -499,7 +544,7 @@ def _ranked_slice(queryset, first, start, stop, cap):
     if wanted > 0:
         offset = max(0, start - len(best))
         rest = queryset.exclude(pk__in=best) if best else queryset
-        rows += walked(rest.order_by(*rest_order), offset, offset + wanted)
+        rows += walked(rest.order_by(*rest_order), offset, offset + wanted, sparse=sparse)
     return rows
 
 
@@ -510,6 +555,21 @@ def _by_keys(queryset, start, stop):
     if queryset._fields is not None:  # values(): no instances to fetch by key
         return list(queryset[start:stop])
     return _rows_by_keys(queryset, list(queryset.values_list("pk", flat=True)[start:stop]))
+
+
+_table_rows_cache = {}  # (database, table) -> (until, rows)
+
+
+def _table_rows(queryset):
+    """The planner's estimate of the rows of ``queryset``'s table, kept as long as the
+    n-grams' statistics (``NGRAM_STATS_SECONDS``)."""
+    key = (queryset.db, queryset.model._meta.db_table)
+    now = time.monotonic()
+    cached = _table_rows_cache.get(key)
+    if cached is None or cached[0] <= now:
+        rows = planner_estimate(queryset.model._base_manager.using(queryset.db).all())
+        cached = _table_rows_cache[key] = (now + NGRAM_STATS_SECONDS, rows)
+    return cached[1]
 
 
 def planner_estimate(queryset):
@@ -634,12 +694,19 @@ class EstimatedCountPaginator(Paginator):
         # Django's page stops at ``count``; an estimate may fall short of the real rows,
         # so an estimated page always takes its full ``per_page`` slice.
         elif ranked:
-            rows = _ranked_slice(self.object_list, first, bottom, top, self.search_cap)
+            rows = _ranked_slice(
+                self.object_list, first, bottom, top, self.search_cap, sparse=self._sparse()
+            )
         elif first is not None:
-            rows = walked(self.object_list, bottom, top)
+            rows = walked(self.object_list, bottom, top, sparse=self._sparse())
         else:
             rows = _by_keys(self.object_list, bottom, top)
         return self._get_page(rows, number, self)
+
+    def _sparse(self):
+        """Whether a search's matches are too few for a walk to be quicker than
+        collecting them (``walked``); here never (see ``StaffPaginator._sparse``)."""
+        return False
 
     @cached_property
     def count(self):
@@ -691,6 +758,24 @@ class StaffPaginator(EstimatedCountPaginator):
         with _planner_settings(counted.db, _ONE_PROCESS):
             count = capped_count(counted, self.search_cap)
         return count, count <= self.search_cap
+
+    def _sparse(self):
+        """Whether a search with more matches than the count cap is better collected
+        than walked: a walk tests about ``per_page x rows / matches`` rows to fill its
+        page, a collection reads each of the ``matches``, so the walk is the longer when
+        ``per_page x rows > matches²`` (at three million groups and 50 a page: under
+        12,000 matches). The matches are those of the search alone over the whole table,
+        from the n-gram statistics, for Chinese text only (``search_share``), so a
+        street's or a filter's rows do not enter it: the test is conservative, and a
+        walk stays the rule. No query is run for it but, every ten minutes, one estimate
+        of the table's rows and one read of each index's statistics. A leader's name (3,227 of three
+        million groups) walked 25 ms to its time limit before its matches were collected
+        (bench/directory.py)."""
+        share = search_share(self.object_list)
+        if share is None:
+            return False
+        rows = _table_rows(self.object_list)
+        return self.per_page * rows > (share * rows) ** 2
 
     @property
     def count_is_lower_bound(self):
@@ -763,6 +848,10 @@ def search_staff_groups(queryset, text):
     name is searchable), with a street condition of ``queryset`` tested on each row the
     search indexes find (``tested_per_row``: at half a million groups a street, its
     bitmap cost 65 ms for each of the search's look-ups); the result keeps the condition
-    as it was too, for the page's walk of the (street, pinyin) index."""
+    as it was too, for the page's walk of the (street, pinyin) index, and is tested on
+    each row again when the page's matches are collected rather than walked
+    (``walked``)."""
     found = search_groups(tested_per_row(queryset, "street_id"), text, private=True)
-    return found & queryset
+    found = found & queryset
+    found.query.collect_tested_per_row = "street_id"
+    return found

@@ -233,3 +233,66 @@ def test_a_staff_search_is_counted_in_one_process(district_staff, choirs):
     with connection.cursor() as cursor:
         cursor.execute("SHOW max_parallel_workers_per_gather")
         assert cursor.fetchone()[0] == before
+
+
+@pytest.fixture
+def leaders(quanyechang, qyc_community, xiaobailou, xbl_community):
+    """Forty choirs of one street and twenty of another, two of each led by 王芳;
+    analyzed, so that the n-gram statistics are there."""
+    made = {"mine": [], "theirs": []}
+    for i in range(40):
+        leader = "王芳" if i < 2 else "张秀兰"
+        group = make_group(
+            quanyechang, qyc_community, name=f"福明合唱团{i:02d}", leader_name=leader
+        )
+        made["mine"].append(group)
+    for i in range(20):
+        leader = "王芳" if i < 2 else "李桂英"
+        group = make_group(
+            xiaobailou, xbl_community, name=f"开封道合唱团{i:02d}", leader_name=leader
+        )
+        made["theirs"].append(group)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE registry_communitygroup")
+    return made
+
+
+def test_a_search_knows_the_share_of_rows_it_finds_from_the_statistics(leaders):
+    everyone = CommunityGroup.objects.all()
+    rare = search.search_share(search.search_staff_groups(everyone, "王芳"))
+    common = search.search_share(search.search_staff_groups(everyone, "合唱"))
+    assert 0 < rare < 0.2 and common > 0.8
+    # Trigram look-ups (Latin text) and homophones give no share: their estimates are
+    # no guide.
+    assert search.search_share(search.search_staff_groups(everyone, "hct")) is None
+    homophone = search.search_staff_groups(everyone, "和唱")
+    assert search.search_share(homophone) is None
+
+
+def test_a_rare_search_is_collected_without_the_streets_index(
+    client, clerk_qyc, leaders, monkeypatch
+):
+    """Few matches for the rows a walk would test: the page's matches are collected
+    first, with the street tested on each (not read as a bitmap of the whole street),
+    and the page is the clerk's own matches, as a walk would give them."""
+    monkeypatch.setattr(search.StaffPaginator, "search_cap", 1)
+    client.force_login(clerk_qyc)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("filings:list"), {"q": "王芳"})
+    page = response.context["page"]
+    assert page.paginator.count_is_lower_bound
+    assert [g.name for g in page] == ["福明合唱团00", "福明合唱团01"]
+    statements = [q["sql"] for q in queries.captured_queries]
+    first_setting = next(
+        sql for sql in statements if "enable_indexscan" in sql or "enable_bitmapscan" in sql
+    )
+    assert "enable_indexscan" in first_setting  # collected, not walked first
+    collected = statements[statements.index(first_setting) + 1]
+    assert '"street_id" + 0) =' in collected
+    assert '"registry_communitygroup"."street_id" = ' not in collected
+    # A search in most names is walked as before.
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("filings:list"), {"q": "合唱"})
+    assert len(response.context["page"]) == 40
+    settings = [q["sql"] for q in queries.captured_queries if "enable_bitmapscan" in q["sql"]]
+    assert settings and "enable_indexscan" not in settings[0]
