@@ -647,6 +647,7 @@ def http_cases(clerk, staff):
         ("public: stats", public, "/stats/"),
         ("http: clerk workspace list", clerk_client, "/filings/"),
         ("http: clerk workspace search 合唱", clerk_client, "/filings/?q=合唱"),
+        ("http: clerk workspace search 王芳 (leader)", clerk_client, "/filings/?q=王芳"),
         ("http: clerk workspace page 50", clerk_client, "/filings/?page=50"),
         ("http: staff workspace list", staff_client, "/filings/"),
         ("http: staff workspace search 合唱", staff_client, "/filings/?q=合唱"),
