@@ -520,7 +520,7 @@ def _candidate_keys(model, first, cap):
 
 def _keys_of(keys):
     """The values of a ``values_list(flat=True)`` query of keys, read with the cursor."""
-    sql, params = keys.query.sql_with_params()
+    sql, params = keys.query.get_compiler(keys.db).as_sql()
     with connections[keys.db].cursor() as cursor:
         cursor.execute(sql, params)
         return [row[0] for row in cursor.fetchall()]
