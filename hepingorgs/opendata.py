@@ -21,6 +21,7 @@ of each app, the read-only API at ``/api/v1/`` and the bulk downloads.
 import datetime
 import hashlib
 import math
+import time
 from functools import wraps
 
 import django_filters
@@ -241,19 +242,46 @@ class QuickSelect(forms.Select):
             yield None, loose
 
 
+# Seconds a filter's drop-down choices of reference rows are kept in the process
+# (``ListedModelChoices``); 0 reads them at every view.
+REFERENCE_CHOICES_SECONDS = settings.PUBLIC_FILTERS_SECONDS
+# (database, SQL, parameters, language, labelling function) -> (until, [(value, label)])
+_reference_choices = {}
+
+
 class _OneQuery(forms.models.ModelChoiceIterator):
     def __iter__(self):
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
-        for obj in self.queryset.all():
-            yield self.choice(obj)
+        if not isinstance(self.field.widget, QuickSelect):  # another widget may want rows
+            for obj in self.queryset.all():
+                yield self.choice(obj)
+            return
+        queryset = self.queryset.all()
+        sql, params = queryset.query.get_compiler(queryset.db).as_sql()
+        label = self.field.label_from_instance
+        key = (queryset.db, sql, tuple(params), get_language(), getattr(label, "__func__", label))
+        now = time.monotonic()
+        kept = _reference_choices.get(key)
+        if kept is None or kept[0] <= now:
+            choices = [(self.field.prepare_value(obj), label(obj)) for obj in queryset]
+            kept = _reference_choices[key] = (now + REFERENCE_CHOICES_SECONDS, choices)
+        yield from kept[1]
 
 
 class ListedModelChoices(django_filters.fields.ModelChoiceIterator, _OneQuery):
     """Choices of a drop-down of reference rows (streets, communities, categories) read
     with one plain query. Django reads them through ``QuerySet.iterator()``, a server-side
     cursor on PostgreSQL (``DECLARE ... WITH HOLD``, fetch, close): twice the time for a
-    few dozen rows, on every view of a public list."""
+    few dozen rows, on every view of a public list.
+
+    Drawn by ``QuickSelect``, the (value, label) pairs are kept in the process for
+    ``REFERENCE_CHOICES_SECONDS``, keyed by the query (so a clerk's communities, which
+    are their street's, are never another street's), the language and the labelling:
+    the clerks' workspace drew its three drop-downs from three queries and some 130
+    rows made into model instances at every view, 5-8 ms of a page (bench/directory.py).
+    A street or community added in the admin shows in the filters within that time;
+    the forms that file a group read theirs afresh."""
 
 
 class CappedPagination(pagination.PageNumberPagination):

@@ -49,16 +49,20 @@ def no_public_answer_cache(settings):
 
 @pytest.fixture(autouse=True)
 def fresh_ngram_statistics():
-    # What registry.search read of the n-grams' statistics and of the tables' sizes is
-    # kept for minutes; each test reads its own tables' afresh (so the statements it
-    # counts, and the plans it chooses, do not depend on what ran before it).
+    # What registry.search read of the n-grams' statistics and of the tables' sizes, and
+    # the filters' reference choices (hepingorgs.opendata), are kept for a while; each
+    # test reads its own tables' afresh (so the statements it counts, the plans it
+    # chooses and the choices it shows do not depend on what ran before it).
+    from hepingorgs import opendata
     from registry import search
 
     search._ngram_stats.clear()
     search._table_rows_cache.clear()
+    opendata._reference_choices.clear()
     yield
     search._ngram_stats.clear()
     search._table_rows_cache.clear()
+    opendata._reference_choices.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -6,6 +6,8 @@ token (the cached pages carry none)."""
 
 import pytest
 
+from hepingorgs import opendata
+
 pytest_plugins = ["tests.registry.directory_data"]
 
 
@@ -120,7 +122,9 @@ def test_the_drop_down_filters_are_rendered_once_per_choice_of_filters(client, o
     # The same filters, with a search and a page: the panel as rendered before.
     again = client.get("/directory/?org_type=1&q=协会&page=1").content.decode()
     assert "新设测试街道" not in again and '<option value="1" selected>' in again
-    # Another choice of filters: rendered afresh, with its own selection.
+    # Another choice of filters: rendered afresh, with its own selection (and, once the
+    # choices kept in the process have expired too, the new street).
+    opendata._reference_choices.clear()
     other = client.get("/directory/?org_type=2").content.decode()
     assert "新设测试街道" in other
     assert '<option value="2" selected>' in other and '<option value="1" selected>' not in other

@@ -7,6 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
+from hepingorgs import opendata
 from registry import filings
 from registry.models import Community, CommunityGroup, FilingCategory
 from registry.views.filings import _rows_html
@@ -101,6 +102,9 @@ EXPECTED_QUERIES = {"clerk_qyc": 13, "district_staff": 12}
 
 
 def list_queries(client, url):
+    # The filters' reference choices read afresh, as at a view after they expired
+    # (hepingorgs.opendata.REFERENCE_CHOICES_SECONDS).
+    opendata._reference_choices.clear()
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
     assert response.status_code == 200
@@ -165,3 +169,33 @@ def test_rows_are_drawn_as_the_template_drew_them(street_groups, quanyechang, wi
         expected = TEMPLATE_ROWS.render(Context({"groups": groups, "with_street": with_street}))
         assert str(_rows_html(groups, with_street)) == expected
     assert "&lt;b&gt;滨江&amp;社区&lt;/b&gt;" in expected and "1234" in expected
+
+
+def test_the_filters_choices_are_kept_for_a_while_and_never_shared_between_streets(
+    client, clerk_qyc, clerk_xbl, qyc_community, xbl_community, monkeypatch
+):
+    """``hepingorgs.opendata.ListedModelChoices`` keeps a drop-down's choices for
+    ``REFERENCE_CHOICES_SECONDS``, keyed by their query: a clerk's communities are their
+    street's, kept apart from another street's; a community added shows once they
+    expire."""
+    url = reverse("filings:list")
+
+    def communities(clerk):
+        client.force_login(clerk)
+        page = client.get(url).content.decode()
+        start = page.index('name="community"')
+        return page[start : page.index("</select>", start)]
+
+    mine, theirs = communities(clerk_qyc), communities(clerk_xbl)
+    assert qyc_community.name in mine and xbl_community.name not in mine
+    assert xbl_community.name in theirs and qyc_community.name not in theirs
+    assert len(opendata._reference_choices) >= 2
+    added = Community.objects.create(street=clerk_qyc.clerk_profile.street, name="新设测试社区")
+    with CaptureQueriesContext(connection) as queries:
+        kept = communities(clerk_qyc)
+    assert kept == mine and added.name not in kept
+    assert not any('FROM "registry_community"' in q["sql"] for q in queries.captured_queries)
+    monkeypatch.setattr(opendata, "REFERENCE_CHOICES_SECONDS", 0)
+    opendata._reference_choices.clear()
+    assert added.name in communities(clerk_qyc)
+    assert added.name not in communities(clerk_xbl)
