@@ -261,11 +261,17 @@ class _OneQuery(forms.models.ModelChoiceIterator):
         sql, params = queryset.query.get_compiler(queryset.db).as_sql()
         label = self.field.label_from_instance
         key = (queryset.db, sql, tuple(params), get_language(), getattr(label, "__func__", label))
+        try:
+            hash(key)
+        except TypeError:  # a list among the query's parameters (an array's contents)
+            key = None
         now = time.monotonic()
-        kept = _reference_choices.get(key)
+        kept = _reference_choices.get(key) if key else None
         if kept is None or kept[0] <= now:
             choices = [(self.field.prepare_value(obj), label(obj)) for obj in queryset]
-            kept = _reference_choices[key] = (now + REFERENCE_CHOICES_SECONDS, choices)
+            kept = (now + REFERENCE_CHOICES_SECONDS, choices)
+            if key:
+                _reference_choices[key] = kept
         yield from kept[1]
 
 

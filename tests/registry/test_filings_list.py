@@ -199,3 +199,19 @@ def test_the_filters_choices_are_kept_for_a_while_and_never_shared_between_stree
     opendata._reference_choices.clear()
     assert added.name in communities(clerk_qyc)
     assert added.name not in communities(clerk_xbl)
+
+
+def test_choices_of_a_query_with_a_list_parameter_are_read_each_time(qyc_community):
+    """A query whose parameters cannot be a key (a list, as an array) is read afresh."""
+    import django_filters
+
+    communities = Community.objects.extra(
+        where=['"registry_community"."id" = ANY(%s)'], params=[[qyc_community.pk]]
+    )
+    field = django_filters.fields.ModelChoiceField(queryset=communities, empty_label=None)
+    field.iterator = opendata.ListedModelChoices
+    field.widget = opendata.QuickSelect()
+    field.widget.choices = field.choices
+    assert [value for value, _label in field.choices] == [qyc_community.pk]
+    assert [value for value, _label in field.choices] == [qyc_community.pk]
+    assert not opendata._reference_choices
