@@ -205,18 +205,20 @@ class QuickChangeList(ChangeList):
                 return empty if value in blank else value
 
         else:
-            # Dates and numbers formatted for the language once per value on the page.
+            # Dates and numbers formatted for the language once per value on the page
+            # (keyed by type too: True and 1 are equal keys, but not the same JSON).
             formatted = {}
 
             def shown(result):
                 value = getattr(result, name)
                 if isinstance(value, str) and not value.strip():
                     value = ""
+                key = (type(value), value)
                 try:
-                    return formatted[value]
+                    return formatted[key]
                 except KeyError:
                     text = display_for_field(value, field, empty, avoid_link=bool(link_tag))
-                    formatted[value] = text
+                    formatted[key] = text
                     return text
                 except TypeError:  # unhashable
                     return display_for_field(value, field, empty, avoid_link=bool(link_tag))
