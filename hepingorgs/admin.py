@@ -174,6 +174,11 @@ class QuickChangeList(ChangeList):
         opening = f'<{link_tag or "td"} class="field-{name}{" nowrap" if nowrap else ""}">'
         closing = f"</{link_tag or 'td'}>"
 
+        def value_of(result):
+            value = getattr(result, name)
+            # Blank text is empty text, as items_for_result takes it.
+            return "" if isinstance(value, str) and not value.strip() else value
+
         if field.many_to_one:
 
             def shown(result):
@@ -187,9 +192,7 @@ class QuickChangeList(ChangeList):
                 labels = None
 
             def shown(result):
-                value = getattr(result, name)
-                if isinstance(value, str) and not value.strip():
-                    value = ""
+                value = value_of(result)
                 if labels is None:
                     return display_for_field(value, field, empty, avoid_link=bool(link_tag))
                 return labels.get(value, empty)
@@ -199,9 +202,7 @@ class QuickChangeList(ChangeList):
             blank = field.empty_values
 
             def shown(result):
-                value = getattr(result, name)
-                if isinstance(value, str) and not value.strip():
-                    value = ""
+                value = value_of(result)
                 return empty if value in blank else value
 
         else:
@@ -210,9 +211,7 @@ class QuickChangeList(ChangeList):
             formatted = {}
 
             def shown(result):
-                value = getattr(result, name)
-                if isinstance(value, str) and not value.strip():
-                    value = ""
+                value = value_of(result)
                 key = (type(value), value)
                 try:
                     return formatted[key]

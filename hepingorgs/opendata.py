@@ -21,7 +21,6 @@ of each app, the read-only API at ``/api/v1/`` and the bulk downloads.
 import datetime
 import hashlib
 import math
-import time
 from functools import wraps
 
 import django_filters
@@ -50,6 +49,7 @@ from rest_framework import (
 from rest_framework.response import Response
 
 from hepingorgs.clientip import client_ip
+from hepingorgs.kept import Kept
 from registry.search import SEARCH_COUNT_CAP, EstimatedCountPaginator
 
 
@@ -245,8 +245,8 @@ class QuickSelect(forms.Select):
 # Seconds a filter's drop-down choices of reference rows are kept in the process
 # (``ListedModelChoices``); 0 reads them at every view.
 REFERENCE_CHOICES_SECONDS = settings.PUBLIC_FILTERS_SECONDS
-# (database, SQL, parameters, language, labelling function) -> (until, [(value, label)])
-_reference_choices = {}
+# (database, SQL, parameters, language, labelling function) -> [(value, label)]
+_reference_choices = Kept()
 
 
 class _OneQuery(forms.models.ModelChoiceIterator):
@@ -260,19 +260,14 @@ class _OneQuery(forms.models.ModelChoiceIterator):
         queryset = self.queryset.all()
         sql, params = queryset.query.get_compiler(queryset.db).as_sql()
         label = self.field.label_from_instance
+        # A list among the parameters (an array's contents) makes the key unhashable:
+        # such choices are read every time.
         key = (queryset.db, sql, tuple(params), get_language(), getattr(label, "__func__", label))
-        try:
-            hash(key)
-        except TypeError:  # a list among the query's parameters (an array's contents)
-            key = None
-        now = time.monotonic()
-        kept = _reference_choices.get(key) if key else None
-        if kept is None or kept[0] <= now:
-            choices = [(self.field.prepare_value(obj), label(obj)) for obj in queryset]
-            kept = (now + REFERENCE_CHOICES_SECONDS, choices)
-            if key:
-                _reference_choices[key] = kept
-        yield from kept[1]
+        yield from _reference_choices.get(
+            key,
+            REFERENCE_CHOICES_SECONDS,
+            lambda: [(self.field.prepare_value(obj), label(obj)) for obj in queryset],
+        )
 
 
 class ListedModelChoices(django_filters.fields.ModelChoiceIterator, _OneQuery):

@@ -33,7 +33,6 @@ decided by measurement, see ``bench/directory.py`` and ``docs/benchmarks.md``:
 """
 
 import json
-import time
 import unicodedata
 from contextlib import contextmanager
 from functools import cached_property
@@ -47,6 +46,7 @@ from django.db.models.functions import Reverse
 from django.db.models.lookups import Exact
 from django.db.models.sql.where import AND, WhereNode
 
+from hepingorgs.kept import Kept
 from hepingorgs.lookups import AnyOf
 from registry import creditcode
 from registry.pinyin import pinyin_keys
@@ -131,27 +131,25 @@ def ngrams(value):
 # How long the n-grams' frequencies read from PostgreSQL's statistics are kept (ANALYZE,
 # which autovacuum runs as a table changes, is what renews them).
 NGRAM_STATS_SECONDS = 600
-_ngram_stats = {}  # (database, index) -> (until, {n-gram: frequency} or None)
+_ngram_stats = Kept()  # (database, index) -> {n-gram: frequency} or None
 
 
 def _ngram_frequencies(using, index):
     """The share of rows holding each of the most common n-grams of ``index``, from
     PostgreSQL's statistics of the index (``pg_stats.most_common_elems``); None before
     the table is first analyzed."""
-    now = time.monotonic()
-    cached = _ngram_stats.get((using, index))
-    if cached is not None and cached[0] > now:
-        return cached[1]
-    with connections[using].cursor() as cursor:
-        cursor.execute(
-            "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats "
-            "WHERE schemaname = current_schema() AND tablename = %s",
-            [index],
-        )
-        row = cursor.fetchone()
-    frequencies = dict(zip(row[0], row[1], strict=False)) if row and row[0] else None
-    _ngram_stats[(using, index)] = (now + NGRAM_STATS_SECONDS, frequencies)
-    return frequencies
+
+    def read():
+        with connections[using].cursor() as cursor:
+            cursor.execute(
+                "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats "
+                "WHERE schemaname = current_schema() AND tablename = %s",
+                [index],
+            )
+            row = cursor.fetchone()
+        return dict(zip(row[0], row[1], strict=False)) if row and row[0] else None
+
+    return _ngram_stats.get((using, index), NGRAM_STATS_SECONDS, read)
 
 
 def ngrams_to_look_up(value, using, index):
@@ -557,19 +555,15 @@ def _by_keys(queryset, start, stop):
     return _rows_by_keys(queryset, list(queryset.values_list("pk", flat=True)[start:stop]))
 
 
-_table_rows_cache = {}  # (database, table) -> (until, rows)
+_table_rows_cache = Kept()  # (database, table) -> rows
 
 
 def _table_rows(queryset):
     """The planner's estimate of the rows of ``queryset``'s table, kept as long as the
     n-grams' statistics (``NGRAM_STATS_SECONDS``)."""
+    table = queryset.model._base_manager.using(queryset.db).all()
     key = (queryset.db, queryset.model._meta.db_table)
-    now = time.monotonic()
-    cached = _table_rows_cache.get(key)
-    if cached is None or cached[0] <= now:
-        rows = planner_estimate(queryset.model._base_manager.using(queryset.db).all())
-        cached = _table_rows_cache[key] = (now + NGRAM_STATS_SECONDS, rows)
-    return cached[1]
+    return _table_rows_cache.get(key, NGRAM_STATS_SECONDS, lambda: planner_estimate(table))
 
 
 def planner_estimate(queryset):
