@@ -38,6 +38,7 @@ from contextlib import contextmanager
 from functools import cached_property
 
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.lookups import DataContains
 from django.core.paginator import Paginator
 from django.db import OperationalError, connections, models, transaction
 from django.db.models import Case, F, Func, IntegerField, Q, Value, When
@@ -267,7 +268,12 @@ class _Terms:
                 name_pinyin__gte=self.pinyin,
                 name_pinyin__lt=following,
             )
-            if not self.chinese:
+            if not self.chinese and len(self.pinyin) > 1:
+                # Not for one letter or digit: a name's pinyin and its initials begin
+                # with the same one (``registry.pinyin.pinyin_keys``; not quite always:
+                # "(A)" gives "a" and no initial), so the pinyin's range above finds
+                # them, in the pinyin's order, where the initials' prefix would collect
+                # a seventh of all names to sort them (``_prefix_keys``).
                 condition |= Q(name_initials__startswith=self.pinyin)
         return condition
 
@@ -307,6 +313,10 @@ def _apply(queryset, terms, condition, aliases, exact):
     # Rows ranked before the rest, for EstimatedCountPaginator; the query's attributes
     # survive the clones of later filter() and order_by() calls.
     found.query.search_first = exact | prefix
+    # Each on its own too, for a result whose best matches are too many to rank by key
+    # (``_prefix_ranked``).
+    found.query.search_exact = exact
+    found.query.search_prefix = prefix
     if terms.chinese and condition is looked_up:
         # The n-gram look-ups whose statistics tell the share of rows the search finds,
         # for ``StaffPaginator._sparse``. Not for Latin text or homophones: a trigram's
@@ -442,7 +452,9 @@ def walked(queryset, start, stop, *, sparse=False):
     # row of the street to intersect it with the search's (58 of a clerk's 115 ms).
     column = getattr(keys.query, "collect_tested_per_row", None)
     collected = tested_per_row(keys, column) if column else keys
-    for settings in (_COLLECT, _WALK) if sparse else (_WALK, _COLLECT):
+    statement = None if sparse else _statement_key(keys)
+    remembered = statement is not None and _collected_first.peek(statement)
+    for settings in (_COLLECT, _WALK) if sparse or remembered else (_WALK, _COLLECT):
         try:
             found = _with_settings(
                 collected if settings is _COLLECT else keys, start, stop, settings
@@ -451,9 +463,35 @@ def walked(queryset, start, stop, *, sparse=False):
         except OperationalError as error:
             if getattr(error.__cause__, "sqlstate", None) != QUERY_CANCELED:
                 raise
+            if remembered:  # collecting takes too long now: walk it again next time
+                _collected_first.forget(statement)
     else:
         found = _with_settings(keys, start, stop, _WHOLE_WALK)
+        settings = _WHOLE_WALK
+    if statement is not None and settings is _COLLECT and not remembered:
+        # The walk gave way and collecting did not: the next page of this search (or the
+        # same search again) collects first, without waiting for the walk to give way.
+        _collected_first.put(statement, COLLECTED_FIRST_SECONDS, True)
     return found if keys is queryset else _rows_by_keys(queryset, found)
+
+
+# Searches whose walk gave way and whose matches were then collected in time
+# (``walked``): their next pages are collected first, for this long. At most
+# COLLECTED_FIRST_KEPT of them, the oldest forgotten first: the key is what was typed.
+COLLECTED_FIRST_SECONDS = 600
+COLLECTED_FIRST_KEPT = 1000
+_collected_first = Kept(limit=COLLECTED_FIRST_KEPT)
+
+
+def _statement_key(queryset):
+    """(database, SQL, parameters) of ``queryset``'s statement, without its slice: the
+    same for every page of one list, and hashable (array parameters as tuples)."""
+    sql, params = queryset.query.chain().get_compiler(queryset.db).as_sql()
+    return (
+        queryset.db,
+        sql,
+        tuple(tuple(value) if isinstance(value, list) else value for value in params),
+    )
 
 
 def _rows_by_keys(queryset, keys):
@@ -533,7 +571,10 @@ def _ranked_slice(queryset, first, start, stop, cap, *, sparse=False):
     rest_order = queryset.query.order_by[1:]
     candidates = _candidate_keys(queryset.model, first, cap)
     if len(candidates) > cap:
-        # Even the exact and prefix matches are too many to sort by rank.
+        # Too many exact and prefix matches to sort by rank from their keys.
+        rows = _prefix_ranked(queryset, first, rest_order, start, stop, cap, sparse=sparse)
+        if rows is not None:
+            return rows
         return walked(queryset.order_by(*rest_order), start, stop, sparse=sparse)
     # Their keys only, in order: the page's rows are then read by key.
     best = list(queryset.filter(pk__in=candidates).values_list("pk", flat=True))
@@ -544,6 +585,146 @@ def _ranked_slice(queryset, first, start, stop, cap, *, sparse=False):
         rest = queryset.exclude(pk__in=best) if best else queryset
         rows += walked(rest.order_by(*rest_order), offset, offset + wanted, sparse=sparse)
     return rows
+
+
+# A ranked page of many prefix matches gives up after this long and is walked unranked
+# (``_prefix_ranked``): a prefix that thousands of names share in their initials, far
+# down the pinyin order (e.g. 145,000 of a million for one letter).
+PREFIX_RANKED_TIMEOUT_MS = WALK_TIMEOUT_MS
+
+
+def _prefix_ranked(queryset, first, rest_order, start, stop, cap, *, sparse=False):
+    """Rows ``start:stop`` of a search whose exact and prefix matches are more than
+    ``cap``, still in rank order: the exact matches (``search_exact``, at most ``cap``),
+    then the prefix matches (``_prefix_keys``), then the rest by walking the remaining
+    order. None when this cannot be done so (exact matches above ``cap``, an ordering
+    by expressions, or prefix matches too many to sort in ``PREFIX_RANKED_TIMEOUT_MS``):
+    the page is then the result in its remaining order, unranked, as it was before."""
+    exact = getattr(queryset.query, "search_exact", None)
+    prefix = getattr(queryset.query, "search_prefix", None)
+    if exact is None or prefix is None or not all(isinstance(f, str) for f in rest_order):
+        return None
+    exact_keys = _candidate_keys(queryset.model, exact, cap)
+    if len(exact_keys) > cap:
+        return None
+    best = list(queryset.filter(pk__in=exact_keys).values_list("pk", flat=True))
+    rows = _rows_by_keys(queryset, best[start:stop])
+    wanted = stop - start - len(rows)
+    if wanted <= 0:
+        return rows
+    offset = max(0, start - len(best))
+    try:
+        keys, prefixed = _prefix_keys(queryset, exact_keys, prefix, rest_order, offset, wanted)
+    except OperationalError as error:
+        if getattr(error.__cause__, "sqlstate", None) != QUERY_CANCELED:
+            raise
+        return None
+    rows += _rows_by_keys(queryset, keys)
+    wanted -= len(keys)
+    if wanted > 0:
+        # The prefix matches end before this page does: the rest follow them.
+        offset = max(0, start - len(best) - prefixed)
+        rest = queryset.exclude(first).order_by(*rest_order)
+        rows += walked(rest, offset, offset + wanted, sparse=sparse)
+    return rows
+
+
+def _prefix_keys(queryset, exact_keys, prefix, rest_order, offset, limit):
+    """(keys, prefixed): the keys of the prefix matches ``offset:offset + limit`` of
+    ``queryset`` in the order ``rest_order`` (field names), other than ``exact_keys``;
+    and, when they end before ``offset + limit``, how many there are.
+
+    One statement: a ``UNION`` of one part per prefix (``search_prefix``: the name's,
+    the pinyin's, the initials'), each read no further than ``offset + limit`` rows and
+    served by its own index. A part over the ordering's first column (the pinyin's
+    range) walks that index in order; the others collect their matches and sort them
+    (a subquery with ``OFFSET 0``, so that PostgreSQL does not walk the ordering's index
+    for them instead: as one ``OR`` it reads every match of every prefix from the table
+    to sort them, 50 ms for the 7,546 names of a million whose initials begin with
+    "tjshpq", all under "t" in the pinyin order; this way the initials' index alone
+    gives them, with their pinyin, in 7 ms). The n-gram look-ups are left out
+    (``without_ngrams``): each part is found through its prefix's index, and computing
+    every match's n-grams cost 85 ms for the 7,684 names beginning with 和平."""
+    db = queryset.db
+    names = [name.removeprefix("-") for name in rest_order]
+    columns = names if {"pk", "id"} & set(names) else [*names, "pk"]
+    key = next(i for i, name in enumerate(columns) if name in ("pk", "id"))
+    order = ", ".join(
+        f"{i} {'DESC' if name.startswith('-') else 'ASC'}" for i, name in enumerate(rest_order, 1)
+    )
+    matches = without_ngrams(queryset).order_by()
+    if exact_keys:
+        matches = matches.exclude(pk__in=exact_keys)
+    parts, params = [], []
+    end = offset + limit
+    for branch in _alternatives(prefix):
+        sql, branch_params = (
+            matches.filter(branch).values_list(*columns).query.get_compiler(db).as_sql()
+        )
+        if _tests_only(branch, names[0]):
+            parts.append(f"SELECT * FROM ({sql} ORDER BY {order} LIMIT {end}) AS p")
+        else:
+            parts.append(f"SELECT * FROM ({sql} OFFSET 0) AS p ORDER BY {order} LIMIT {end}")
+        params.extend(branch_params)
+    union = " UNION ".join(f"({part})" for part in parts)
+    settings = {"statement_timeout": str(PREFIX_RANKED_TIMEOUT_MS)}
+    with _planner_settings(db, settings), connections[db].cursor() as cursor:
+        cursor.execute(
+            f"SELECT * FROM ({union}) AS u ORDER BY {order} LIMIT {limit} OFFSET {offset}", params
+        )
+        keys = [row[key] for row in cursor.fetchall()]
+        if len(keys) == limit:
+            return keys, None
+        if keys or not offset:
+            return keys, offset + len(keys)
+        # None on this page: how many before it (each part read to ``end``, more than
+        # there are).
+        cursor.execute(f"SELECT count(*) FROM ({union}) AS u", params)
+        return keys, cursor.fetchone()[0]
+
+
+def _tests_only(condition, field):
+    """Whether the ``Q`` ``condition`` tests ``field`` alone (``field__...`` lookups)."""
+    return all(
+        isinstance(child, tuple) and child[0].split("__")[0] == field
+        for child in condition.children
+    )
+
+
+def without_ngrams(queryset):
+    """``queryset`` without its n-gram look-ups (``registry_ngrams(x) @> ...``), each of
+    which stands next to the substring test it serves (``Holds``): a name that holds the
+    text holds its n-grams, so the rows are the same, but no longer found through the
+    n-gram index, nor does any row's test compute its n-grams."""
+
+    def rewrite(node):
+        held = {
+            (child.lhs.alias, child.lhs.target.column)
+            for child in node.children
+            if isinstance(child, Holds) and isinstance(child.lhs, Col)
+        }
+        children = []
+        for child in node.children:
+            if isinstance(child, WhereNode):
+                rewrite(child)
+            elif node.connector == AND and _ngrams_of(child) in held:
+                continue
+            children.append(child)
+        node.children = children
+
+    queryset = queryset._chain()  # a copy of the conditions (WhereNode.clone), rewritten
+    rewrite(queryset.query.where)
+    return queryset
+
+
+def _ngrams_of(lookup):
+    """(alias, column) of an n-gram look-up ``registry_ngrams(column) @> ...``; else None."""
+    lhs = getattr(lookup, "lhs", None)
+    if isinstance(lookup, DataContains) and isinstance(lhs, Ngrams):
+        (source,) = lhs.get_source_expressions()
+        if isinstance(source, Col):
+            return source.alias, source.target.column
+    return None
 
 
 def _by_keys(queryset, start, stop):

@@ -50,7 +50,8 @@ def no_public_answer_cache(settings):
 @pytest.fixture(autouse=True)
 def fresh_ngram_statistics():
     # What registry.search read of the n-grams' statistics and of the tables' sizes, and
-    # the filters' reference choices (hepingorgs.opendata), are kept for a while; each
+    # the filters' reference choices (hepingorgs.opendata), are kept for a while, and so
+    # are the searches whose walk gave way (registry.search.walked); each
     # test reads its own tables' afresh (so the statements it counts, the plans it
     # chooses and the choices it shows do not depend on what ran before it).
     from hepingorgs import opendata
@@ -58,10 +59,12 @@ def fresh_ngram_statistics():
 
     search._ngram_stats.clear()
     search._table_rows_cache.clear()
+    search._collected_first.clear()
     opendata._reference_choices.clear()
     yield
     search._ngram_stats.clear()
     search._table_rows_cache.clear()
+    search._collected_first.clear()
     opendata._reference_choices.clear()
 
 

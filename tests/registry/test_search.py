@@ -398,16 +398,84 @@ def test_a_substring_of_one_or_two_characters_is_estimated_by_its_ngram(organiza
     assert "strpos(lower(" in sql and "ILIKE" not in sql
 
 
-def test_paginator_orders_by_pinyin_when_even_the_best_matches_are_too_many(organizations):
-    class OneCap(EstimatedCountPaginator):
-        cap = search_cap = 1
+class OneCap(EstimatedCountPaginator):
+    cap = search_cap = 1
 
+
+@pytest.mark.parametrize("per_page", [1, 3, 4])
+def test_paginator_ranks_prefix_matches_too_many_to_rank_by_key(organizations, per_page):
+    """Above the cap even the exact and prefix matches (two here,养老服务中心 and its
+    union) are too many to rank by key: the page takes the prefix matches in pinyin
+    order from their own indexes, then the rest, on every page, however the pages
+    fall (a page wholly after the prefix matches counts them first)."""
     result = search_organizations(Organization.objects.all(), "养老").order_by(
         "search_rank", "name_pinyin", "id"
     )
+    expected = [o.name for o in result]
+    assert expected[:2] == [CENTRE, CENTRE_UNION] and len(expected) == 4
+    assert [o.name for o in OneCap(result, per_page).page(1)] == expected[:per_page]
+    # Every page (the estimated count may end the paginator's before the rows do).
+    first = result.query.search_first
+    pages = [
+        search._ranked_slice(result, first, start, start + per_page, 1)
+        for start in range(0, len(expected), per_page)
+    ]
+    assert [o.name for page in pages for o in page] == expected
+
+
+def test_paginator_ranks_exact_then_prefix_matches_above_the_cap(organizations):
+    make_organization(name="养老", credit_code=valid_code())
+    result = search_organizations(Organization.objects.all(), "yanglao").order_by(
+        "search_rank", "name_pinyin", "id"
+    )
+    expected = [o.name for o in result]
+    assert expected[:3] == ["养老", CENTRE, CENTRE_UNION]
+    first = result.query.search_first
+    pages = [search._ranked_slice(result, first, start, start + 2, 1) for start in (0, 2, 4)]
+    assert [o.name for page in pages for o in page] == expected
+
+
+def test_paginator_orders_by_pinyin_when_even_the_exact_matches_are_too_many(organizations):
+    class NoCap(EstimatedCountPaginator):
+        cap = search_cap = 0
+
+    result = search_organizations(Organization.objects.all(), CENTRE).order_by(
+        "search_rank", "name_pinyin", "id"
+    )
     by_pinyin = [o.name for o in result.order_by("name_pinyin", "id")]
-    paginator = OneCap(result, 4)
-    assert [o.name for o in paginator.page(1)] == by_pinyin
+    assert [o.name for o in result][:2] == [CENTRE, CENTRE_UNION] != by_pinyin[:2]
+    assert [o.name for o in NoCap(result, 4).page(1)] == by_pinyin
+
+
+def test_prefix_matches_that_take_too_long_to_sort_give_way_to_the_walk(organizations, monkeypatch):
+    """Prefix matches too many to sort in PREFIX_RANKED_TIMEOUT_MS (thousands of names
+    whose initials begin with one letter): the page is the walk's, in pinyin order, as
+    if there were no ranking. Each name here takes 30 ms to test (pg_sleep)."""
+    monkeypatch.setattr(search, "PREFIX_RANKED_TIMEOUT_MS", 20)
+    slow = Organization.objects.alias(
+        pause=Func(Value(0.03), function="pg_sleep", output_field=CharField())
+    ).filter(pause__isnull=False)
+    result = search_organizations(slow, "养老").order_by("search_rank", "name_pinyin", "id")
+    by_pinyin = [o.name for o in result.order_by("name_pinyin", "id")]
+    assert [o.name for o in result] != by_pinyin
+    with CaptureQueriesContext(connection) as queries:
+        assert [o.name for o in OneCap(result, 4).page(1)] == by_pinyin
+    assert any(" UNION " in q["sql"] and "OFFSET 0" in q["sql"] for q in queries)
+    assert settings_now("statement_timeout") == ["0"]
+
+
+def test_without_ngrams_finds_the_same_rows_by_the_substring_alone(organizations, groups):
+    for term in ["养老", "养", "和平区", "yanglao"]:
+        result = search_organizations(Organization.objects.all(), term)
+        plain = search.without_ngrams(result)
+        assert found(plain) == found(result)
+        assert "registry_ngrams" not in str(plain.query)
+        assert "strpos" in str(plain.query) or term.isascii()
+    leader = search_groups(CommunityGroup.objects.all(), "王芳", private=True)
+    assert "registry_ngrams" in str(leader.query)
+    plain = search.without_ngrams(leader)
+    assert "registry_ngrams" not in str(plain.query)
+    assert sorted(g.pk for g in plain) == sorted(g.pk for g in leader) != []
 
 
 def test_a_deep_page_of_a_large_filtered_list_comes_by_keys(organizations):
@@ -511,6 +579,44 @@ def test_a_walk_that_runs_too_long_gives_way(organizations, monkeypatch, collect
         assert "enable_bitmapscan" in settings_set[2]
         assert "statement_timeout" not in settings_set[2]
     assert settings_now("statement_timeout", "enable_indexscan") == ["0", "on"]
+
+
+def test_a_search_whose_walk_gave_way_is_collected_first_next_time(organizations, monkeypatch):
+    """Once a search's walk has given way and its matches were collected in time, its
+    next pages (or the same search again) are collected first, without waiting for the
+    walk to give way, for COLLECTED_FIRST_SECONDS; when collecting takes too long too,
+    the search is walked first again."""
+    monkeypatch.setitem(search._WALK, "statement_timeout", "20")
+    slow = (
+        Organization.objects.alias(
+            pause=Func(Value(0.03), function="pg_sleep", output_field=CharField())
+        )
+        .filter(pause__isnull=False, name__contains="养老")
+        .order_by("name_pinyin", "id")
+    )
+    expected = [o.name for o in slow]
+
+    def attempts(start, stop):
+        with CaptureQueriesContext(connection) as queries:
+            assert [o.name for o in walked(slow, start, stop)] == expected[start:stop]
+        return [q["sql"] for q in queries.captured_queries if "set_config" in q["sql"]]
+
+    assert len(attempts(0, 2)) == 2 and len(search._collected_first) == 1
+    collected = attempts(2, 4)
+    assert len(collected) == 1 and "enable_indexscan" in collected[0]
+    # Another list is walked first as before (and then remembered too).
+    other = attempts_of(slow.exclude(name=CENTRE))
+    assert "enable_bitmapscan" in other[0] and len(search._collected_first) == 2
+    # Collecting takes too long now: collected, walked, walked whole; and forgotten.
+    monkeypatch.setitem(search._COLLECT, "statement_timeout", "20")
+    assert len(attempts(0, 2)) == 3 and len(search._collected_first) == 1
+    assert "enable_bitmapscan" in attempts(0, 2)[0]
+
+
+def attempts_of(queryset):
+    with CaptureQueriesContext(connection) as queries:
+        walked(queryset, 0, 1)
+    return [q["sql"] for q in queries.captured_queries if "set_config" in q["sql"]]
 
 
 def test_the_application_switches_jit_off(db):
