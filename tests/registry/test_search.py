@@ -5,7 +5,7 @@ the counts that stay cheap on a large register."""
 import pytest
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import CharField, Func, Value
+from django.db.models import CharField, Func, Q, Value
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -462,6 +462,20 @@ def test_prefix_matches_that_take_too_long_to_sort_give_way_to_the_walk(organiza
         assert [o.name for o in OneCap(result, 4).page(1)] == by_pinyin
     assert any(" UNION " in q["sql"] and "OFFSET 0" in q["sql"] for q in queries)
     assert settings_now("statement_timeout") == ["0"]
+
+
+def test_a_prefix_part_leaves_out_the_substring_test_it_implies(organizations):
+    """A name that begins with the text holds it: the name's prefix part of a ranked
+    page (``_prefix_keys``) does not test every name its index gives for it."""
+    result = search.without_ngrams(search_organizations(Organization.objects.all(), "养老"))
+    by_name = Q(name__startswith="养老")
+    held = search._held_by_prefix(result, by_name).filter(by_name)
+    assert "strpos" in str(result.query) and "strpos" not in str(held.query)
+    assert found(held) == found(result.filter(by_name)) == [CENTRE, CENTRE_UNION]
+    # Any other condition keeps the test.
+    by_pinyin = Q(name_pinyin__startswith="yanglao")
+    assert "strpos" in str(search._held_by_prefix(result, by_pinyin).filter(by_pinyin).query)
+    assert "strpos" in str(search._held_by_prefix(result, by_name | by_pinyin).query)
 
 
 def test_without_ngrams_finds_the_same_rows_by_the_substring_alone(organizations, groups):
