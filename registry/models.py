@@ -305,12 +305,10 @@ SEARCHED_COLUMNS = ["name", "name_initials"]
 
 def prefix_indexes(prefix):
     """The name's and the initials' prefix indexes (``LIKE 'x%'``), for exact and prefix
-    matches, which rank first. With the key: the best matches' keys come from these
-    indexes alone (registry.search._candidate_keys; 30 ms to 3 ms for "tjshpq" over a
-    million organizations, whose 2,001 prefix matches were read from the table). With
-    the pinyin too: when they are too many to rank by key, the prefix matches are sorted
-    by pinyin from these indexes alone (registry.search._prefix_keys; 34 ms to 7 ms for
-    the 7,546 "tjshpq" prefix matches)."""
+    matches, which rank first. With the key and the pinyin: a page's best matches come
+    from these indexes alone, sorted by pinyin (registry.search._best_keys; 34 ms to 7
+    ms for the 7,546 names of a million whose initials begin with "tjshpq", which were
+    read from the table)."""
     return [
         models.Index(
             fields=[column],

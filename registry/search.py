@@ -274,7 +274,7 @@ class _Terms:
                 # with the same one (``registry.pinyin.pinyin_keys``; not quite always:
                 # "(A)" gives "a" and no initial), so the pinyin's range above finds
                 # them, in the pinyin's order, where the initials' prefix would collect
-                # a seventh of all names to sort them (``_prefix_keys``).
+                # a seventh of all names to sort them (``_best_keys``).
                 condition |= Q(name_initials__startswith=self.pinyin)
         return condition
 
@@ -314,8 +314,7 @@ def _apply(queryset, terms, condition, aliases, exact):
     # Rows ranked before the rest, for EstimatedCountPaginator; the query's attributes
     # survive the clones of later filter() and order_by() calls.
     found.query.search_first = exact | prefix
-    # Each on its own too, for a result whose best matches are too many to rank by key
-    # (``_prefix_ranked``).
+    # Each on its own too, for a page's best matches (``_best_keys``).
     found.query.search_exact = exact
     found.query.search_prefix = prefix
     if terms.chinese and condition is looked_up:
@@ -530,169 +529,129 @@ def _alternatives(condition):
         yield condition
 
 
-def _candidate_keys(model, first, cap):
-    """Keys of the rows matching ``first`` (the exact matches): all of them
-    when they are at most ``cap``, else more than ``cap`` of them (the caller needs to
-    know no more). One statement, a ``UNION ALL`` of one short index scan per branch,
-    read no further than ``cap + 1`` rows in all. As one ``OR`` PostgreSQL reads every
-    branch's matches in full into a bitmap before it stops (20-45 ms for ``hepingqu``,
-    whose prefix matches are many); as a ``UNION`` it reads ``cap + 1`` rows of every
-    branch and removes the duplicates before any is returned (4,000 keys for 和平 at a
-    million organizations: 6.7 ms, against 2.8 ms read this way). Read with the cursor:
-    the keys are plain integers, with nothing for the ORM to build."""
-    branches = [
-        model._base_manager.filter(branch).order_by().values_list("pk", flat=True)[: cap + 1]
-        for branch in _alternatives(first)
-    ]
-    if len(branches) == 1:
-        return _keys_of(branches[0])
-    rows = _keys_of(branches[0].union(*branches[1:], all=True)[: cap + 1])
-    keys = list(dict.fromkeys(rows))
-    if len(rows) <= cap or len(keys) > cap:
-        return keys
-    # cap + 1 rows, some of them the same row found by two branches: whether there are
-    # more than cap rows in all is known only from each branch's own rows.
-    return list(dict.fromkeys(_keys_of(branches[0].union(*branches[1:]))))
-
-
-def _keys_of(keys):
-    """The values of a ``values_list(flat=True)`` query of keys, read with the cursor."""
-    sql, params = keys.query.get_compiler(keys.db).as_sql()
-    with connections[keys.db].cursor() as cursor:
-        cursor.execute(sql, params)
-        return [row[0] for row in cursor.fetchall()]
-
-
-def _ranked_slice(queryset, first, start, stop, cap, *, sparse=False):
+def _ranked_slice(queryset, first, start, stop, *, sparse=False):
     """Rows ``start:stop`` of a search result larger than the count cap, ordered by
     ``search_rank`` and then the rest of its ordering, without computing the rank of
-    every row (``_prefix_ranked``): the exact matches, then the prefix matches in the
-    remaining order, each through their own indexes, then the other matches by walking
-    the remaining order. When that cannot be done, the result in its remaining order."""
+    every row: the exact and the prefix matches, as many as the page needs, each
+    through their own indexes (``_best_keys``), then the other matches by walking the
+    remaining order. When that cannot be done, the result in its remaining order,
+    unranked.
+
+    Before, every exact and prefix match's key was read (up to the cap) and checked
+    against the query; above the cap the page was not ranked at all: 和平区 names did
+    not come first for "hepingqu", and "tjshpq" walked the pinyin order to "t" (25 ms)
+    before its matches were collected (bench/directory.py, docs/benchmarks.md)."""
     rest_order = queryset.query.order_by[1:]
-    rows = _prefix_ranked(queryset, first, rest_order, start, stop, cap, sparse=sparse)
-    if rows is not None:
-        return rows
-    return walked(queryset.order_by(*rest_order), start, stop, sparse=sparse)
-
-
-# A ranked page of many prefix matches gives up after this long and is walked unranked
-# (``_prefix_ranked``): a prefix that thousands of names share in their initials, far
-# down the pinyin order (e.g. 145,000 of a million for one letter).
-PREFIX_RANKED_TIMEOUT_MS = WALK_TIMEOUT_MS
-
-
-def _prefix_ranked(queryset, first, rest_order, start, stop, cap, *, sparse=False):
-    """Rows ``start:stop`` of a ranked search result, in rank order: the exact matches
-    (``search_exact``: their keys, at most ``cap``, then those of the query, in its
-    order), then the prefix matches (``_prefix_keys``: no more of them than the page
-    needs, however many there are), then the other matches (``first``: exact or
-    prefix, excluded) by walking the remaining order. None when this cannot be done so
-    (exact matches above ``cap``, an ordering by expressions, or prefix matches too many
-    to sort in ``PREFIX_RANKED_TIMEOUT_MS``): the page is then the result in its
-    remaining order, unranked.
-
-    Before, every exact and prefix match's key was read (up to ``cap``) and checked
-    against the query, and above ``cap`` the page was not ranked at all: 和平区 names
-    did not come first for "hepingqu", and "tjshpq" walked the pinyin order to "t"
-    (25 ms) before its matches were collected (bench/directory.py, docs/benchmarks.md)."""
-    exact = getattr(queryset.query, "search_exact", None)
-    prefix = getattr(queryset.query, "search_prefix", None)
-    if exact is None or prefix is None or not all(isinstance(f, str) for f in rest_order):
-        return None
-    exact_keys = _candidate_keys(queryset.model, exact, cap)
-    if len(exact_keys) > cap:
-        return None
-    best = list(queryset.filter(pk__in=exact_keys).values_list("pk", flat=True))
-    rows = _rows_by_keys(queryset, best[start:stop])
-    wanted = stop - start - len(rows)
-    if wanted <= 0:
-        return rows
-    offset = max(0, start - len(best))
-    try:
-        keys, prefixed = _prefix_keys(queryset, exact_keys, prefix, rest_order, offset, wanted)
-    except OperationalError as error:
-        if getattr(error.__cause__, "sqlstate", None) != QUERY_CANCELED:
-            raise
-        return None
-    rows += _rows_by_keys(queryset, keys)
-    wanted -= len(keys)
+    best = _best_keys(queryset, rest_order, start, stop - start)
+    if best is None:
+        return walked(queryset.order_by(*rest_order), start, stop, sparse=sparse)
+    keys, ranked = best
+    rows = _rows_by_keys(queryset, keys)
+    wanted = stop - start - len(keys)
     if wanted > 0:
-        # The prefix matches end before this page does: the rest follow them.
-        offset = max(0, start - len(best) - prefixed)
+        # The best matches end before this page does: the others follow them.
+        offset = max(0, start - ranked)
         rest = queryset.exclude(first).order_by(*rest_order)
         rows += walked(rest, offset, offset + wanted, sparse=sparse)
     return rows
 
 
-def _prefix_keys(queryset, exact_keys, prefix, rest_order, offset, limit):
-    """(keys, prefixed): the keys of the prefix matches ``offset:offset + limit`` of
-    ``queryset`` in the order ``rest_order`` (field names), other than ``exact_keys``;
-    and, when they end before ``offset + limit``, how many there are.
+# A prefix whose matches are collected and sorted (``_best_keys``) is read no further
+# than this: the names whose initials begin with one letter are a seventh of them all.
+# A search with more such matches is not ranked (the same for every page of it).
+PREFIX_COLLECT_MAX = 20000
 
-    One statement: a ``UNION`` of one part per prefix (``search_prefix``: the name's,
-    the pinyin's, the initials'), each read no further than ``offset + limit`` rows and
-    served by its own index. A part over the ordering's first column (the pinyin's
-    range) walks that index in order; the others collect their matches and sort them
-    (a subquery with ``OFFSET 0``, so that PostgreSQL does not walk the ordering's index
-    for them instead: as one ``OR`` it reads every match of every prefix from the table
-    to sort them, 50 ms for the 7,546 names of a million whose initials begin with
-    "tjshpq", all under "t" in the pinyin order; this way the initials' index alone
-    gives them, with their pinyin, in 7 ms). The n-gram look-ups are left out
-    (``without_ngrams``): each part is found through its prefix's index, and computing
-    every match's n-grams cost 85 ms for the 7,684 names beginning with 和平."""
+
+def _best_keys(queryset, rest_order, offset, limit):
+    """(keys, ranked): the keys of rows ``offset:offset + limit`` of ``queryset``'s exact
+    and prefix matches (``search_exact``, ``search_prefix``), exact first, each in the
+    order ``rest_order`` (field names); ``ranked`` is how many such matches there are
+    when they end before ``offset + limit``. None when the query holds no such
+    conditions, its order is by expressions, or a prefix matches more than
+    ``PREFIX_COLLECT_MAX`` rows.
+
+    One statement: a ``UNION ALL`` of one part per condition (the name's, the pinyin's
+    and the initials' prefix, an exact name ...), each read no further than
+    ``offset + limit`` rows and served by its own index; the rows of two parts counted
+    once, at their best rank. A part over the ordering's first column (the pinyin's
+    range) walks that index in order; the others collect their matches (at most
+    ``PREFIX_COLLECT_MAX`` of them, counted) and sort them, in a subquery, so that
+    PostgreSQL does not walk the ordering's index for them instead. As one ``OR``, it
+    read every match of every prefix from the table to sort them: 50 ms for the 7,546
+    names of a million whose initials begin with "tjshpq", all under "t" in the pinyin
+    order; this way the initials' index alone gives them, with their pinyin, in 7 ms.
+    The n-gram look-ups are left out (``without_ngrams``), and so is the substring test
+    a prefix implies (``_held_by_prefix``): each part is found through its own index,
+    and computing every match's n-grams cost 85 ms for the 7,684 names beginning with
+    和平."""
+    exact = getattr(queryset.query, "search_exact", None)
+    prefix = getattr(queryset.query, "search_prefix", None)
+    if exact is None or prefix is None or not all(isinstance(f, str) for f in rest_order):
+        return None
     db = queryset.db
     names = [name.removeprefix("-") for name in rest_order]
-    columns = names if {"pk", "id"} & set(names) else [*names, "pk"]
-    key = next(i for i, name in enumerate(columns) if name in ("pk", "id"))
-    order = ", ".join(
-        f"{i} {'DESC' if name.startswith('-') else 'ASC'}" for i, name in enumerate(rest_order, 1)
-    )
+    fields = names if {"pk", "id"} & set(names) else [*names, "pk"]
+    columns = [f"c{i}" for i in range(len(fields))]
+    key = columns[next(i for i, name in enumerate(fields) if name in ("pk", "id"))]
+    directions = ["DESC" if name.startswith("-") else "ASC" for name in rest_order]
+    order = ", ".join(f"{i} {direction}" for i, direction in enumerate(directions, 1))
+    named = ", ".join(f"{columns[i]} {direction}" for i, direction in enumerate(directions))
     matches = without_ngrams(queryset).order_by()
-    if exact_keys:
-        matches = matches.exclude(pk__in=exact_keys)
-    parts, params = [], []
     end = offset + limit
-    for branch in _alternatives(prefix):
-        found = _held_by_prefix(matches, branch).filter(branch)
-        try:
-            sql, branch_params = found.values_list(*columns).query.get_compiler(db).as_sql()
-        except EmptyResultSet:  # no row can match this prefix
-            continue
-        if _tests_only(branch, names[0]):
-            parts.append(f"SELECT * FROM ({sql} ORDER BY {order} LIMIT {end}) AS p")
-        else:
-            parts.append(f"SELECT * FROM ({sql} OFFSET 0) AS p ORDER BY {order} LIMIT {end}")
-        params.extend(branch_params)
+    parts, params = [], []
+    for rank, condition in ((0, exact), (1, prefix)):
+        for branch in _alternatives(condition):
+            found = _held_by_prefix(matches, branch).filter(branch).values_list(*fields)
+            try:
+                sql, branch_params = found.query.get_compiler(db).as_sql()
+            except EmptyResultSet:  # no row can match this condition
+                continue
+            aliases = ", ".join(columns)
+            if _tests_only(branch, names[0]):
+                parts.append(
+                    f"SELECT {rank} AS r, p.*, 0 AS n "
+                    f"FROM ({sql} ORDER BY {order} LIMIT {end}) AS p({aliases})"
+                )
+            else:
+                parts.append(
+                    f"SELECT {rank} AS r, p.* FROM (SELECT q.*, count(*) OVER () "
+                    f"FROM ({sql} LIMIT {PREFIX_COLLECT_MAX + 1}) AS q "
+                    f"ORDER BY {order} LIMIT {end}) AS p({aliases}, n)"
+                )
+            params.extend(branch_params)
     if not parts:
-        return [], offset
-    union = " UNION ".join(f"({part})" for part in parts)
-    settings = {"statement_timeout": str(PREFIX_RANKED_TIMEOUT_MS)}
-    with _planner_settings(db, settings), connections[db].cursor() as cursor:
+        return [], 0
+    union = " UNION ALL ".join(f"({part})" for part in parts)
+    best = f"SELECT DISTINCT ON ({key}) * FROM ({union}) AS a ORDER BY {key}, r"
+    with connections[db].cursor() as cursor:
         cursor.execute(
-            f"SELECT * FROM ({union}) AS u ORDER BY {order} LIMIT {limit} OFFSET {offset}", params
+            f"SELECT {key}, count(*) OVER (), max(n) OVER () FROM ({best}) AS b "
+            f"ORDER BY r, {named} LIMIT {limit} OFFSET {offset}",
+            params,
         )
-        keys = [row[key] for row in cursor.fetchall()]
-        if len(keys) == limit:
-            return keys, None
-        if keys or not offset:
-            return keys, offset + len(keys)
-        # None on this page: how many before it (each part read to ``end``, more than
-        # there are).
-        cursor.execute(f"SELECT count(*) FROM ({union}) AS u", params)
-        return keys, cursor.fetchone()[0]
+        rows = cursor.fetchall()
+        if not rows:  # none, or a page after them all: how many are there?
+            if offset:
+                cursor.execute(f"SELECT count(*), max(n) FROM ({best}) AS b", params)
+            rows = [(None, *(cursor.fetchone() if offset else (0, None)))]
+    ranked, most = rows[0][1], rows[0][2]
+    if most is not None and most > PREFIX_COLLECT_MAX:
+        return None
+    keys = [row[0] for row in rows if row[0] is not None]
+    return keys, (ranked if len(keys) < limit else None)
 
 
 def _held_by_prefix(queryset, condition):
-    """``queryset`` without the substring tests (``Holds``) that the prefix
-    ``condition`` (``Q(column__startswith=text)``) implies: a name that begins with the
-    text holds it. Each costs ``lower()`` of every name the prefix's index gives (5 of
-    the 10 ms that collecting the 7,684 names beginning with 和平 took)."""
+    """``queryset`` without the substring tests (``Holds``) that the prefix or exact
+    ``condition`` (``Q(column__startswith=text)``, ``Q(column=text)``) implies: a name
+    that begins with the text holds it. Each test costs ``lower()`` of every name the
+    condition's index gives (5 of the 10 ms that collecting the 7,684 names beginning
+    with 和平 took)."""
     if len(condition.children) != 1 or not isinstance(condition.children[0], tuple):
         return queryset
     lookup, text = condition.children[0]
     column, _, kind = lookup.partition("__")
-    if kind != "startswith" or not isinstance(text, str):
+    if kind not in ("startswith", "exact", "") or not isinstance(text, str):
         return queryset
     field = queryset.model._meta.get_field(column).column
 
@@ -902,9 +861,7 @@ class EstimatedCountPaginator(Paginator):
         # Django's page stops at ``count``; an estimate may fall short of the real rows,
         # so an estimated page always takes its full ``per_page`` slice.
         elif ranked:
-            rows = _ranked_slice(
-                self.object_list, first, bottom, top, self.search_cap, sparse=self._sparse()
-            )
+            rows = _ranked_slice(self.object_list, first, bottom, top, sparse=self._sparse())
         elif first is not None:
             rows = walked(self.object_list, bottom, top, sparse=self._sparse())
         else:

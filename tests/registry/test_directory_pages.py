@@ -133,9 +133,8 @@ def test_search_ranks_exact_then_prefix_matches_first(client, orgs, settings, ca
     make_organization(name="围棋协会之友")  # prefix
     if cap:
         # Above the count cap the page is put together from the exact and prefix matches
-        # first (EstimatedCountPaginator), without ranking every row; above a cap of 1
-        # those two are too many to rank by key too, and come from their indexes in
-        # pinyin order (registry.search._prefix_ranked).
+        # first, each from their own indexes (EstimatedCountPaginator,
+        # registry.search._best_keys), without ranking every row; whatever the cap.
         settings.PUBLIC_COUNT_CAP = cap
     response = client.get(ORGS, {"q": "围棋协会"})
     assert response.context["page"].paginator.count_is_exact is not bool(cap)

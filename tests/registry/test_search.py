@@ -417,7 +417,7 @@ def test_paginator_ranks_prefix_matches_too_many_to_rank_by_key(organizations, p
     # Every page (the estimated count may end the paginator's before the rows do).
     first = result.query.search_first
     pages = [
-        search._ranked_slice(result, first, start, start + per_page, 1)
+        search._ranked_slice(result, first, start, start + per_page)
         for start in range(0, len(expected), per_page)
     ]
     assert [o.name for page in pages for o in page] == expected
@@ -431,42 +431,34 @@ def test_paginator_ranks_exact_then_prefix_matches_above_the_cap(organizations):
     expected = [o.name for o in result]
     assert expected[:3] == ["养老", CENTRE, CENTRE_UNION]
     first = result.query.search_first
-    pages = [search._ranked_slice(result, first, start, start + 2, 1) for start in (0, 2, 4)]
+    pages = [search._ranked_slice(result, first, start, start + 2) for start in (0, 2, 4)]
     assert [o.name for page in pages for o in page] == expected
 
 
-def test_paginator_orders_by_pinyin_when_even_the_exact_matches_are_too_many(organizations):
-    class NoCap(EstimatedCountPaginator):
-        cap = search_cap = 0
-
-    result = search_organizations(Organization.objects.all(), CENTRE).order_by(
+def test_a_prefix_with_too_many_matches_to_sort_leaves_the_result_unranked(
+    organizations, monkeypatch
+):
+    """A prefix matching more than PREFIX_COLLECT_MAX names (those whose initials begin
+    with one letter are a seventh of them all) is not sorted: the page is the walk's,
+    in pinyin order, as if there were no ranking, and so is every page of the search."""
+    result = search_organizations(Organization.objects.all(), "养老").order_by(
         "search_rank", "name_pinyin", "id"
     )
     by_pinyin = [o.name for o in result.order_by("name_pinyin", "id")]
-    assert [o.name for o in result][:2] == [CENTRE, CENTRE_UNION] != by_pinyin[:2]
-    assert [o.name for o in NoCap(result, 4).page(1)] == by_pinyin
-
-
-def test_prefix_matches_that_take_too_long_to_sort_give_way_to_the_walk(organizations, monkeypatch):
-    """Prefix matches too many to sort in PREFIX_RANKED_TIMEOUT_MS (thousands of names
-    whose initials begin with one letter): the page is the walk's, in pinyin order, as
-    if there were no ranking. Each name here takes 30 ms to test (pg_sleep)."""
-    monkeypatch.setattr(search, "PREFIX_RANKED_TIMEOUT_MS", 20)
-    slow = Organization.objects.alias(
-        pause=Func(Value(0.03), function="pg_sleep", output_field=CharField())
-    ).filter(pause__isnull=False)
-    result = search_organizations(slow, "养老").order_by("search_rank", "name_pinyin", "id")
-    by_pinyin = [o.name for o in result.order_by("name_pinyin", "id")]
-    assert [o.name for o in result] != by_pinyin
-    with CaptureQueriesContext(connection) as queries:
-        assert [o.name for o in OneCap(result, 4).page(1)] == by_pinyin
-    assert any(" UNION " in q["sql"] and "OFFSET 0" in q["sql"] for q in queries)
-    assert settings_now("statement_timeout") == ["0"]
+    ranked_names = [o.name for o in result]
+    assert ranked_names != by_pinyin
+    assert [o.name for o in OneCap(result, 4).page(1)] == ranked_names
+    monkeypatch.setattr(search, "PREFIX_COLLECT_MAX", 1)  # 养老服务中心 and its union: 2
+    first = result.query.search_first
+    assert search._best_keys(result, ("name_pinyin", "id"), 0, 4) is None
+    for start in (0, 2):
+        page = search._ranked_slice(result, first, start, start + 2)
+        assert [o.name for o in page] == by_pinyin[start : start + 2]
 
 
 def test_a_prefix_part_leaves_out_the_substring_test_it_implies(organizations):
     """A name that begins with the text holds it: the name's prefix part of a ranked
-    page (``_prefix_keys``) does not test every name its index gives for it."""
+    page (``_best_keys``) does not test every name its index gives for it."""
     result = search.without_ngrams(search_organizations(Organization.objects.all(), "养老"))
     by_name = Q(name__startswith="养老")
     held = search._held_by_prefix(result, by_name).filter(by_name)
@@ -779,17 +771,20 @@ def test_admin_registration_year_filter(client, district_staff):
     assert set(response.context["cl"].result_list) == {old, new}
 
 
-@pytest.mark.parametrize("extra", [0, 1])
-def test_the_best_matches_are_all_read_or_known_to_be_too_many(db, extra):
-    """``_candidate_keys`` reads at most ``cap + 1`` keys in all. A row found by two
-    branches (an exact match is a prefix match too) counts once: two rows, cap 2, are
-    all there however the branches' rows add up; a third is "more than the cap"."""
-    names = ["和平", "和平区协会", "和平区商会"][: 2 + extra]
-    made = {make_organization(name=name, credit_code=valid_code()).pk for name in names}
-    first = search._Terms("和平").exact_condition() | search._Terms("和平").prefix_condition()
-    keys = search._candidate_keys(Organization, first, 2)
-    assert len(keys) == len(set(keys))
-    if extra:
-        assert len(keys) > 2 and set(keys) <= made
-    else:
-        assert set(keys) == made
+def test_a_best_match_found_twice_counts_once_at_its_best_rank(db):
+    """An exact match is a prefix match too: ``_best_keys`` lists it once, first."""
+    made = {
+        name: make_organization(name=name, credit_code=valid_code()).pk
+        for name in ["和平区协会", "和平", "和平区商会", "南开区和平协会"]
+    }
+    result = search_organizations(Organization.objects.all(), "和平").order_by(
+        "search_rank", "name_pinyin", "id"
+    )
+    order = ("name_pinyin", "id")
+    assert search._best_keys(result, order, 0, 10) == (
+        [made["和平"], made["和平区商会"], made["和平区协会"]],
+        3,
+    )
+    assert search._best_keys(result, order, 1, 1) == ([made["和平区商会"]], None)
+    # A page after them all: how many there are.
+    assert search._best_keys(result, order, 5, 2) == ([], 3)
