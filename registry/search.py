@@ -570,9 +570,9 @@ def _best_keys(queryset, rest_order, offset, limit):
     conditions, its order is by expressions, or a prefix matches more than
     ``PREFIX_COLLECT_MAX`` rows.
 
-    One statement: a ``UNION ALL`` of one part per condition (the name's, the pinyin's
-    and the initials' prefix, an exact name ...), each read no further than
-    ``offset + limit`` rows and served by its own index; the rows of two parts counted
+    One statement: a ``UNION ALL`` of one part for the exact matches and one per prefix
+    (the name's, the pinyin's, the initials'), each read no further than
+    ``offset + limit`` rows and served by its own indexes; the rows of two parts counted
     once, at their best rank. A part over the ordering's first column (the pinyin's
     range) walks that index in order; the others collect their matches (at most
     ``PREFIX_COLLECT_MAX`` of them, counted) and sort them, in a subquery, so that
@@ -599,26 +599,27 @@ def _best_keys(queryset, rest_order, offset, limit):
     matches = without_ngrams(queryset).order_by()
     end = offset + limit
     parts, params = [], []
-    for rank, condition in ((0, exact), (1, prefix)):
-        for branch in _alternatives(condition):
-            found = _held_by_prefix(matches, branch).filter(branch).values_list(*fields)
-            try:
-                sql, branch_params = found.query.get_compiler(db).as_sql()
-            except EmptyResultSet:  # no row can match this condition
-                continue
-            aliases = ", ".join(columns)
-            if _tests_only(branch, names[0]):
-                parts.append(
-                    f"SELECT {rank} AS r, p.*, 0 AS n "
-                    f"FROM ({sql} ORDER BY {order} LIMIT {end}) AS p({aliases})"
-                )
-            else:
-                parts.append(
-                    f"SELECT {rank} AS r, p.* FROM (SELECT q.*, count(*) OVER () "
-                    f"FROM ({sql} LIMIT {PREFIX_COLLECT_MAX + 1}) AS q "
-                    f"ORDER BY {order} LIMIT {end}) AS p({aliases}, n)"
-                )
-            params.extend(branch_params)
+    # The exact matches are few: one part for all of them (fewer parts to compile and
+    # plan); a part for each prefix, each served by its own index.
+    aliases = ", ".join(columns)
+    for rank, branch in [(0, exact), *((1, branch) for branch in _alternatives(prefix))]:
+        found = _held_by_prefix(matches, branch).filter(branch).values_list(*fields)
+        try:
+            sql, branch_params = found.query.get_compiler(db).as_sql()
+        except EmptyResultSet:  # no row can match this condition
+            continue
+        if _tests_only(branch, names[0]):
+            parts.append(
+                f"SELECT {rank} AS r, p.*, 0 AS n "
+                f"FROM ({sql} ORDER BY {order} LIMIT {end}) AS p({aliases})"
+            )
+        else:
+            parts.append(
+                f"SELECT {rank} AS r, p.* FROM (SELECT q.*, count(*) OVER () "
+                f"FROM ({sql} LIMIT {PREFIX_COLLECT_MAX + 1}) AS q "
+                f"ORDER BY {order} LIMIT {end}) AS p({aliases}, n)"
+            )
+        params.extend(branch_params)
     if not parts:
         return [], 0
     union = " UNION ALL ".join(f"({part})" for part in parts)
