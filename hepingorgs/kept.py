@@ -1,8 +1,10 @@
 """Values read from the database and kept in this process for a while: statistics the
-planner keeps anyway, the choices of a filter's drop-down. Each ``Kept`` is one
+planner keeps anyway, the choices of a filter's drop-down, the searches whose walk gave
+way (registry.search.walked). Each ``Kept`` is one
 process's memory, not a shared cache: nothing is pickled or sent anywhere, and a value
 is at most ``seconds`` old."""
 
+import threading
 import time
 
 
@@ -17,6 +19,7 @@ class Kept:
     def __init__(self, limit=None):
         self._values = {}  # key -> (until, value), oldest first
         self.limit = limit
+        self._writing = threading.Lock()  # a server's threads put values at once
 
     def get(self, key, seconds, compute):
         kept = self._kept(key)
@@ -35,18 +38,20 @@ class Kept:
             hash(key)
         except TypeError:
             return value
-        self._values.pop(key, None)
-        if self.limit is not None and len(self._values) >= self.limit:
-            now = time.monotonic()
-            self._values = {k: v for k, v in self._values.items() if v[0] > now}
-            while len(self._values) >= self.limit:
-                del self._values[next(iter(self._values))]
-        self._values[key] = (time.monotonic() + seconds, value)
+        with self._writing:
+            self._values.pop(key, None)
+            if self.limit is not None and len(self._values) >= self.limit:
+                now = time.monotonic()
+                self._values = {k: v for k, v in self._values.items() if v[0] > now}
+                while len(self._values) >= self.limit:
+                    del self._values[next(iter(self._values))]
+            self._values[key] = (time.monotonic() + seconds, value)
         return value
 
     def forget(self, key):
         if self._kept(key) is not _UNHASHABLE:
-            self._values.pop(key, None)
+            with self._writing:
+                self._values.pop(key, None)
 
     def _kept(self, key):
         """(until, value) while it lasts; None; or _UNHASHABLE."""
@@ -58,7 +63,8 @@ class Kept:
         return kept if kept is not None and kept[0] > time.monotonic() else None
 
     def clear(self):
-        self._values.clear()
+        with self._writing:
+            self._values.clear()
 
     def __len__(self):
         return len(self._values)

@@ -441,7 +441,10 @@ def walked(queryset, start, stop, *, sparse=False):
 
     ``sparse``: the matches are known to be few for the rows a walk would test (see
     ``StaffPaginator._sparse``), and are collected first; the walk (with its time limit,
-    then without) only if collecting them runs past ``COLLECT_TIMEOUT_MS``."""
+    then without) only if collecting them runs past ``COLLECT_TIMEOUT_MS``. A statement
+    whose walk gave way and whose matches were then collected in time is collected
+    first too, for ``COLLECTED_FIRST_SECONDS`` (its next pages, or the same search
+    again: a trigram's statistics cannot tell beforehand that "hct" is few)."""
     # Keys only, then the rows by key: the walk reads no more than it tests, and the
     # list's annotations (a public list's credit listings) are computed for the page's
     # rows alone, not planned for a walk over the whole order (hashed subplans reading
