@@ -455,7 +455,8 @@ def walked(queryset, start, stop, *, sparse=False):
     # row of the street to intersect it with the search's (58 of a clerk's 115 ms).
     column = getattr(keys.query, "collect_tested_per_row", None)
     collected = tested_per_row(keys, column) if column else keys
-    statement = None if sparse else _statement_key(keys)
+    # The statement's key is compiled only once a search has been remembered at all.
+    statement = _statement_key(keys) if not sparse and len(_collected_first) else None
     remembered = statement is not None and _collected_first.peek(statement)
     for settings in (_COLLECT, _WALK) if sparse or remembered else (_WALK, _COLLECT):
         try:
@@ -471,10 +472,10 @@ def walked(queryset, start, stop, *, sparse=False):
     else:
         found = _with_settings(keys, start, stop, _WHOLE_WALK)
         settings = _WHOLE_WALK
-    if statement is not None and settings is _COLLECT and not remembered:
+    if not sparse and settings is _COLLECT and not remembered:
         # The walk gave way and collecting did not: the next page of this search (or the
         # same search again) collects first, without waiting for the walk to give way.
-        _collected_first.put(statement, COLLECTED_FIRST_SECONDS, True)
+        _collected_first.put(statement or _statement_key(keys), COLLECTED_FIRST_SECONDS, True)
     return found if keys is queryset else _rows_by_keys(queryset, found)
 
 
@@ -659,24 +660,19 @@ def _held_by_prefix(queryset, condition):
         return queryset
     field = queryset.model._meta.get_field(column).column
 
-    def rewrite(node):
-        children = []
-        for child in node.children:
-            if isinstance(child, WhereNode):
-                rewrite(child)
-            elif (
-                isinstance(child, Holds)
-                and isinstance(child.lhs, Col)
-                and child.lhs.target.column == field
-                and getattr(child.rhs, "value", child.rhs) == text.lower()  # Value() or str
-            ):
-                child = WhereNode()  # holds for every row: an OR of it holds too
-            children.append(child)
-        node.children = children
+    def implied(child):
+        return (
+            isinstance(child, Holds)
+            and isinstance(child.lhs, Col)
+            and child.lhs.target.column == field
+            and getattr(child.rhs, "value", child.rhs) == text.lower()  # Value() or str
+        )
 
-    queryset = queryset._chain()
-    rewrite(queryset.query.where)
-    return queryset
+    # An empty node holds for every row (and so does an OR of it).
+    return _with_conditions(
+        queryset,
+        lambda node: [WhereNode() if implied(child) else child for child in node.children],
+    )
 
 
 def _tests_only(condition, field):
@@ -693,24 +689,17 @@ def without_ngrams(queryset):
     text holds its n-grams, so the rows are the same, but no longer found through the
     n-gram index, nor does any row's test compute its n-grams."""
 
-    def rewrite(node):
+    def kept(node):
+        if node.connector != AND:
+            return node.children
         held = {
             (child.lhs.alias, child.lhs.target.column)
             for child in node.children
             if isinstance(child, Holds) and isinstance(child.lhs, Col)
         }
-        children = []
-        for child in node.children:
-            if isinstance(child, WhereNode):
-                rewrite(child)
-            elif node.connector == AND and _ngrams_of(child) in held:
-                continue
-            children.append(child)
-        node.children = children
+        return [child for child in node.children if _ngrams_of(child) not in held]
 
-    queryset = queryset._chain()  # a copy of the conditions (WhereNode.clone), rewritten
-    rewrite(queryset.query.where)
-    return queryset
+    return _with_conditions(queryset, kept)
 
 
 def _ngrams_of(lookup):
@@ -993,21 +982,34 @@ def tested_per_row(queryset, column):
     needs the condition as it was: combine the result with the original queryset
     (``found & queryset``) for that query."""
 
-    def rewrite(node):
-        children = []
-        for child in node.children:
-            lhs = getattr(child, "lhs", None)
-            if isinstance(child, WhereNode) and child.connector == AND and not child.negated:
-                child = rewrite(child)
-            elif isinstance(child, Exact) and isinstance(lhs, Col) and lhs.target.column == column:
-                unindexed = CombinedExpression(lhs, "+", Value(0), output_field=lhs.output_field)
-                child = Exact(unindexed, child.rhs)
-            children.append(child)
-        node.children = children
-        return node
+    def written(child):
+        lhs = getattr(child, "lhs", None)
+        if isinstance(child, Exact) and isinstance(lhs, Col) and lhs.target.column == column:
+            unindexed = CombinedExpression(lhs, "+", Value(0), output_field=lhs.output_field)
+            return Exact(unindexed, child.rhs)
+        return child
 
-    queryset = queryset._chain()  # a copy of the conditions (WhereNode.clone), rewritten
-    if queryset.query.where.connector == AND and not queryset.query.where.negated:
+    return _with_conditions(
+        queryset,
+        lambda node: [written(child) for child in node.children],
+        within=lambda node: node.connector == AND and not node.negated,
+    )
+
+
+def _with_conditions(queryset, children_of, within=lambda node: True):
+    """A copy of ``queryset`` whose WHERE nodes (the top one and those below it that
+    ``within`` accepts) hold ``children_of(node)`` in place of their children: the one
+    way ``tested_per_row``, ``without_ngrams`` and ``_held_by_prefix`` rewrite a query's
+    conditions (a clone's conditions are copies, ``WhereNode.clone``)."""
+
+    def rewrite(node):
+        node.children = children_of(node)
+        for child in node.children:
+            if isinstance(child, WhereNode) and within(child):
+                rewrite(child)
+
+    queryset = queryset._chain()
+    if within(queryset.query.where):
         rewrite(queryset.query.where)
     return queryset
 
