@@ -22,7 +22,7 @@ from rest_framework import serializers
 from rest_framework.utils.encoders import JSONEncoder
 
 from hepingorgs import api
-from hepingorgs.opendata import PublicReadOnlyViewSet, public, throttle
+from hepingorgs.opendata import PublicReadOnlyViewSet, public, row_writer, throttle
 
 CHUNK = 2000
 # Cells a spreadsheet would run as a formula (see hepingorgs.xlsx for workbooks).
@@ -41,7 +41,7 @@ class Resource:
         self.serializer = self.view.get_serializer()
 
     def rows(self):
-        represent = self.serializer.to_representation
+        represent = row_writer(self.serializer)
         for obj in self.view.download_queryset().iterator(chunk_size=CHUNK):
             yield represent(obj)
 

@@ -21,12 +21,14 @@ of each app, the read-only API at ``/api/v1/`` and the bulk downloads.
 import datetime
 import hashlib
 import math
+from collections.abc import Mapping
 from functools import wraps
 
 import django_filters
 from django import forms
 from django.conf import settings
 from django.core.cache import cache
+from django.db import models
 from django.forms.utils import flatatt
 from django.shortcuts import render
 from django.utils.html import format_html
@@ -46,6 +48,7 @@ from rest_framework import (
     throttling,
     viewsets,
 )
+from rest_framework.relations import PKOnlyObject
 from rest_framework.response import Response
 
 from hepingorgs.clientip import client_ip
@@ -340,6 +343,92 @@ class ChoiceLabelField(serializers.Field):
 
     def to_representation(self, value):
         return str(self.labels.get(value, value))
+
+    def list_representation(self):
+        """``to_representation`` for the rows of one list (``row_writer``): the labels
+        translated once, not once a row."""
+        labels = {value: str(label) for value, label in self.labels.items()}
+
+        def represent(value):
+            label = labels.get(value)
+            return str(value) if label is None else label
+
+        return represent
+
+
+_SKIPPED = object()
+
+
+def row_writer(serializer):
+    """A function writing one row as ``serializer.to_representation`` writes it, the
+    same keys and values, for the rows of one list or download.
+
+    DRF works out each field of each row anew: the fields' generator, ``source`` looked
+    up through checks for mappings and callables, the field's ``to_representation`` (a
+    choice label translated again each time). For a page of 50 organizations that was
+    12 of the API's 55 ms (bench/directory.py). Here each field's reading is settled
+    once: a plain attribute path (``street.name``) is read with ``getattr``; a field
+    with ``list_representation`` (``ChoiceLabelField``) prepares its own. Anything else
+    (a related field, a whole-row field, a callable or a missing relation met on the
+    way, an attribute missing, a mapping for a row) goes through DRF's own
+    ``get_attribute`` for that cell, so defaults, ``SkipField`` and nulls behave as they
+    do there. ``tests/test_api_v1.py`` compares both writers on every public resource."""
+    cells = [(field.field_name, *_cell_writers(field)) for field in serializer._readable_fields]
+
+    def write(instance):
+        row = {}
+        by_drf = isinstance(instance, Mapping)
+        for name, by_path, drf in cells:
+            value = drf(instance) if by_drf else by_path(instance)
+            if value is not _SKIPPED:
+                row[name] = value
+        return row
+
+    return write
+
+
+def _cell_writers(field):
+    """(the cell read by its attribute path where it can be, the cell read by DRF)."""
+    prepare = getattr(field, "list_representation", None)
+    represent = prepare() if prepare else field.to_representation
+
+    def by_drf(instance):
+        try:
+            attribute = field.get_attribute(instance)
+        except serializers.SkipField:
+            return _SKIPPED
+        check = attribute.pk if isinstance(attribute, PKOnlyObject) else attribute
+        return None if check is None else represent(attribute)
+
+    attrs = field.source_attrs
+    if (
+        not attrs
+        or isinstance(field, serializers.RelatedField | serializers.ManyRelatedField)
+        or field.source == "*"
+    ):
+        return by_drf, by_drf
+
+    def by_path(instance):
+        value = instance
+        for attr in attrs:
+            if value is None:  # a missing relation: DRF's default, if any
+                return by_drf(instance)
+            value = getattr(value, attr, _SKIPPED)
+            if value is _SKIPPED or callable(value):
+                return by_drf(instance)
+        return None if value is None else represent(value)
+
+    return by_path, by_drf
+
+
+class PublicListSerializer(serializers.ListSerializer):
+    """The list of a public resource (``Meta.list_serializer_class``), written by
+    ``row_writer``."""
+
+    def to_representation(self, data):
+        rows = data.all() if isinstance(data, models.manager.BaseManager) else data
+        write = row_writer(self.child)
+        return [write(row) for row in rows]
 
 
 class PublicReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):

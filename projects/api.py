@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers
 
-from hepingorgs.opendata import PublicReadOnlyViewSet
+from hepingorgs.opendata import PublicListSerializer, PublicReadOnlyViewSet
 from projects.filters import ProjectFilter
 from projects.models import EvaluationGrade, Project, public_projects
 
@@ -30,6 +30,7 @@ class ProjectSerializer(serializers.ModelSerializer):
     evaluation_grade = serializers.SerializerMethodField(label=_("evaluation grade"))
 
     class Meta:
+        list_serializer_class = PublicListSerializer
         model = Project
         fields = [
             "id",

@@ -16,7 +16,7 @@ from rest_framework import permissions, serializers, viewsets
 
 from hepingorgs import access
 from hepingorgs.extensions import sections
-from hepingorgs.opendata import ChoiceLabelField, PublicReadOnlyViewSet
+from hepingorgs.opendata import ChoiceLabelField, PublicListSerializer, PublicReadOnlyViewSet
 from registry import creditcode, directory
 from registry.filters import (
     CommunityGroupFilter,
@@ -134,6 +134,7 @@ class OrganizationSerializer(serializers.ModelSerializer):
     )
 
     class Meta:
+        list_serializer_class = PublicListSerializer
         model = Organization
         fields = [
             "uscc",
@@ -312,6 +313,7 @@ class PublicCommunityGroupSerializer(serializers.ModelSerializer):
     status_label = ChoiceLabelField(FilingStatus.choices, source="status", label=_("status (name)"))
 
     class Meta:
+        list_serializer_class = PublicListSerializer
         model = CommunityGroup
         fields = [
             "filing_number",
