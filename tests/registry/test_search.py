@@ -5,7 +5,7 @@ the counts that stay cheap on a large register."""
 import pytest
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import CharField, Func, Q, Value
+from django.db.models import CharField, F, Func, Q, Value
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -482,6 +482,34 @@ def test_without_ngrams_finds_the_same_rows_by_the_substring_alone(organizations
     plain = search.without_ngrams(leader)
     assert "registry_ngrams" not in str(plain.query)
     assert sorted(g.pk for g in plain) == sorted(g.pk for g in leader) != []
+
+
+def test_a_staff_search_looks_up_both_names_at_once(groups):
+    """Chinese text on a staff page is one condition over the name and the leader's
+    name, ``(holds OR holds) AND (n-grams OR n-grams)``, so PostgreSQL drops the look-ups
+    from each found row's test; it finds what a substring test of either name finds."""
+    everyone = CommunityGroup.objects.all()
+    for term in ["王芳", "合唱", "王", "队"]:
+        result = search_groups(everyone, term, private=True)
+        where = str(result.query).split(" WHERE ", 1)[1]
+        assert where.index(" OR strpos(") < where.index("registry_ngrams")
+        expected = sorted(g.pk for g in everyone if term in g.name or term in g.leader_name)
+        assert sorted(g.pk for g in result) == expected
+        plain = search.without_ngrams(result)
+        assert "registry_ngrams" not in str(plain.query)
+        assert sorted(g.pk for g in plain) == expected
+    assert any(search_groups(everyone, term, private=True) for term in ["王芳", "合唱"])
+
+
+def test_without_ngrams_keeps_a_look_up_the_tests_beside_it_do_not_cover(groups):
+    """An n-gram look-up of the name alone beside a test of the name or the leader's
+    name is not implied by that test: it stays."""
+    terms = search._Terms("王芳")
+    name_only, aliases = terms.name_condition(CommunityGroup.objects.all())
+    either = search.Holds(F("name"), "王芳") | search.Holds(F("leader_name"), "王芳")
+    looked_up = next(child for child in name_only.children if isinstance(child, Q))
+    query = CommunityGroup.objects.alias(**aliases).filter(either & looked_up)
+    assert "registry_ngrams" in str(search.without_ngrams(query).query)
 
 
 def test_a_deep_page_of_a_large_filtered_list_comes_by_keys(organizations):
