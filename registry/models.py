@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from hepingorgs.limits import TEXT_MAX_LENGTH
 from registry import creditcode
 from registry.pinyin import pinyin_keys
-from registry.search import Ngrams
+from registry.search import Ngrams, StreetNgrams
 
 MONEY = {"max_digits": 16, "decimal_places": 2}
 
@@ -908,6 +908,9 @@ class CommunityGroup(PinyinMixin):
             GinIndex(Ngrams("name"), name="communitygroup_name_ngrams"),
             *prefix_indexes("communitygroup"),
             GinIndex(Ngrams("leader_name"), name="communitygroup_leader_ngrams"),
+            # A street's own entries: a clerk's search (registry.search.within_street).
+            GinIndex(StreetNgrams("street", "name"), name="group_street_name_ngrams"),
+            GinIndex(StreetNgrams("street", "leader_name"), name="group_street_leader_ngrams"),
             GinIndex(
                 OpClass("name_pinyin", name="gin_trgm_ops"), name="communitygroup_pinyin_trgm"
             ),

@@ -190,9 +190,10 @@ def test_workspace_search_counts_without_the_street_index(client, clerk_qyc, cho
         response = client.get(reverse("filings:list"), {"q": "合唱"})
     mine, _theirs = choirs
     assert sorted(g.name for g in response.context["page"]) == sorted(g.name for g in mine)
-    searched = [q["sql"] for q in queries.captured_queries if "registry_ngrams" in q["sql"]]
+    searched = [q["sql"] for q in queries.captured_queries if "_ngrams(" in q["sql"]]
     count = next(sql for sql in searched if sql.startswith("SELECT COUNT(*)"))
     assert '"street_id" + 0) = ' in count and '"street_id" = ' not in count
+    assert "registry_street_ngrams(" in count  # the street's own index entries
     page = next(sql for sql in searched if "search_rank" in sql)
     assert '"registry_communitygroup"."street_id" = ' in page
 
@@ -300,3 +301,39 @@ def test_a_rare_search_is_collected_without_the_streets_index(
     assert len(response.context["page"]) == 40
     settings = [q["sql"] for q in queries.captured_queries if "enable_bitmapscan" in q["sql"]]
     assert settings and "enable_indexscan" not in settings[0]
+
+
+def test_a_search_within_one_street_reads_that_streets_n_grams(leaders, quanyechang):
+    """Limited to one street (a clerk's list, a street filter), a staff search looks up
+    that street's n-grams (``search.within_street``): the same rows as the plain
+    look-ups, all of them the street's, and PostgreSQL finds them through the street's
+    index entries."""
+    street = CommunityGroup.objects.filter(street=quanyechang)
+    for term in ["王芳", "合唱", "合唱团0", "芳"]:
+        found = search.search_staff_groups(street, term)
+        assert "registry_street_ngrams" in str(found.query)
+        expected = sorted(
+            g.pk
+            for g in CommunityGroup.objects.all()
+            if g.street_id == quanyechang.pk and (term in g.name or term in g.leader_name)
+        )
+        assert sorted(g.pk for g in found) == expected != []
+        plain = search.without_ngrams(found)
+        assert "registry_street_ngrams" not in str(plain.query)
+        assert sorted(g.pk for g in plain) == expected
+    with connection.cursor() as cursor:  # a few dozen rows here: no scan of them all
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
+    plan = search.tested_per_row(found, "street_id").order_by().explain()
+    assert "group_street_name_ngrams" in plan and "group_street_leader_ngrams" in plan
+
+
+def test_a_search_over_several_streets_reads_every_streets_n_grams(leaders, quanyechang):
+    for queryset in [
+        CommunityGroup.objects.all(),
+        CommunityGroup.objects.filter(street__in=[quanyechang.pk]),
+        CommunityGroup.objects.exclude(street=quanyechang),
+    ]:
+        found = search.search_staff_groups(queryset, "王芳")
+        assert "registry_street_ngrams" not in str(found.query)
+        assert "registry_ngrams" in str(found.query)
