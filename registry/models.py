@@ -908,7 +908,7 @@ class CommunityGroup(PinyinMixin):
             GinIndex(Ngrams("name"), name="communitygroup_name_ngrams"),
             *prefix_indexes("communitygroup"),
             GinIndex(Ngrams("leader_name"), name="communitygroup_leader_ngrams"),
-            # A street's own entries: a clerk's search (registry.search.within_street).
+            # A street's own entries: a clerk's search (registry.search._Terms.name_condition).
             GinIndex(StreetNgrams("street", "name"), name="group_street_name_ngrams"),
             GinIndex(StreetNgrams("street", "leader_name"), name="group_street_leader_ngrams"),
             GinIndex(

@@ -73,7 +73,7 @@ $$
 
 # Creates registry_street_ngrams(); run by migration 0020. The n-grams of a name, each
 # after the row's street key and a space ("3 合唱"): one GIN index of them finds a
-# street's matches alone (``within_street``). Immutable, and inlined like
+# street's matches alone (``_Terms.name_condition``). Immutable, and inlined like
 # registry_ngrams().
 STREET_NGRAMS_FUNCTION_SQL = """
 CREATE OR REPLACE FUNCTION registry_street_ngrams(street bigint, value text) RETURNS text[]
@@ -246,18 +246,30 @@ class _Terms:
         either way (a BitmapOr), but it can only drop the look-ups from the test of each
         row it finds when they are the whole ``OR`` it found them by: as an ``OR`` of
         pairs, every match computed its n-grams again (7 of the 27 ms of counting a staff
-        search's first 501 matches of 合唱 at three million groups)."""
+        search's first 501 matches of 合唱 at three million groups).
+
+        A query limited to one street (``_street_of``: a clerk's list, a street filter)
+        looks up that street's n-grams, where the table has them (``StreetNgrams``): the
+        same rows, through the street's entries of the index alone. 合唱 is in 77,000 of
+        three million groups' names; reading them all to keep a street's sixth of them
+        was 12 of the 18 ms that counting a clerk's search took."""
         columns = columns or ("name",)
         model = queryset.model._meta.model_name
+        street = _street_of(queryset) if _has_street_ngrams(queryset.model) else None
         holds, looked_up, aliases = Q(), Q(), {}
         for column in columns:
             alias = f"_{column}_ngrams"
             index = f"{model}_{column.removesuffix('_name')}_ngrams"
             keys = ngrams_to_look_up(self.value, queryset.db, index)
+            # The share of rows found, for StaffPaginator._sparse: the whole table's.
             self.lookups.append((keys, index))
             holds |= Holds(F(column), self.value.lower())
+            if street is None:
+                aliases[alias] = Ngrams(column)
+            else:
+                aliases[alias] = StreetNgrams("street", column)
+                keys = [f"{street} {key}" for key in keys]
             looked_up |= Q(**{f"{alias}__contains": keys})
-            aliases[alias] = Ngrams(column)
         # The substring test first: where a row is tested rather than found through the
         # index, the cheap test rejects it before the n-grams are computed.
         return holds & looked_up, aliases
@@ -454,8 +466,14 @@ _WALK = {
     "max_parallel_workers_per_gather": "0",
     "statement_timeout": str(WALK_TIMEOUT_MS),
 }
-# The other way: collect every match through the search indexes, then sort them.
-_COLLECT = {"enable_indexscan": "off", "statement_timeout": str(COLLECT_TIMEOUT_MS)}
+# The other way: collect every match through the search indexes, then sort them; in one
+# process, as counts are (``_ONE_PROCESS``): a clerk's search for a leader's name
+# collected its 515 matches in 4 ms, and waited 16 ms for two parallel workers to start.
+_COLLECT = {
+    "enable_indexscan": "off",
+    "max_parallel_workers_per_gather": "0",
+    "statement_timeout": str(COLLECT_TIMEOUT_MS),
+}
 # The last resort: the walk, under the connection's own statement timeout.
 _WHOLE_WALK = {name: value for name, value in _WALK.items() if name != "statement_timeout"}
 QUERY_CANCELED = "57014"
@@ -1089,22 +1107,23 @@ def search_staff_groups(queryset, text):
     each row again when the page's matches are collected rather than walked
     (``walked``)."""
     found = search_groups(tested_per_row(queryset, "street_id"), text, private=True)
-    street = _street_of(queryset)
-    if street is not None:
-        found = within_street(found, street)
     found = found & queryset
     found.query.collect_tested_per_row = "street_id"
     return found
 
 
 def _street_of(queryset):
-    """The street ``queryset`` is limited to by a ``street = value`` condition of its
-    own (a clerk's, by the access gate; a street filter's); else None."""
+    """The street ``queryset`` is limited to by a condition ``street = value`` of its
+    own (a clerk's, by the access gate; a street filter's), written so or, for a test
+    on each row, ``street + 0 = value`` (``tested_per_row``); else None."""
     where = queryset.query.where
     if where.connector != AND or where.negated:
         return None
     for child in where.children:
         lhs = getattr(child, "lhs", None)
+        if isinstance(lhs, CombinedExpression) and lhs.connector == "+":
+            column, zero = lhs.lhs, lhs.rhs
+            lhs = column if getattr(zero, "value", None) == 0 else None
         if (
             isinstance(child, Exact)
             and isinstance(lhs, Col)
@@ -1115,24 +1134,10 @@ def _street_of(queryset):
     return None
 
 
-def within_street(queryset, street):
-    """``queryset`` with each n-gram look-up ``registry_ngrams(x) @> keys`` made the
-    look-up of the street's n-grams (``registry_street_ngrams(street_id, x) @>
-    '{<street> key}'``: the indexes ``group_street_name_ngrams`` and
-    ``group_street_leader_ngrams``), for a query limited to ``street``: the same rows,
-    through the street's entries of the index alone. 合唱 is in 77,000 of three million
-    groups' names: reading them all to keep a street's sixth of them was 12 of the 18 ms
-    that counting a clerk's search took."""
-
-    def written(child):
-        if _ngrams_of(child) is None or isinstance(child.lhs, StreetNgrams):
-            return child
-        keys = [getattr(key, "value", None) for key in child.rhs.get_source_expressions()]
-        if not all(isinstance(key, str) for key in keys):  # ARRAY[...] of text values
-            return child
-        column = child.lhs.get_source_expressions()[-1]
-        street_column = queryset.model._meta.get_field("street").get_col(column.alias)
-        lhs = StreetNgrams(street_column, column)
-        return type(child)(lhs, [f"{street} {key}" for key in keys])
-
-    return _with_conditions(queryset, lambda node: [written(child) for child in node.children])
+def _has_street_ngrams(model):
+    """Whether ``model``'s table has indexes of its streets' n-grams (``StreetNgrams``)."""
+    return any(
+        isinstance(expression, StreetNgrams)
+        for index in model._meta.indexes
+        for expression in index.expressions
+    )

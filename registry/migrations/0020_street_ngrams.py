@@ -1,5 +1,5 @@
 """The n-grams of each group's name and leader's name within its street
-(``registry_street_ngrams``, ``registry.search.within_street``): a clerk's search reads
+(``registry_street_ngrams``, ``registry.search._Terms.name_condition``): a clerk's search reads
 its street's entries of the index alone.
 
 The indexes are built without locking the table (``CREATE INDEX CONCURRENTLY``, outside
