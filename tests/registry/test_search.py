@@ -9,7 +9,7 @@ from django.db.models import CharField, F, Func, Q, Value
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from registry import filings, search
+from registry import directory, filings, search
 from registry.models import CommunityGroup, Organization
 from registry.search import (
     EstimatedCountPaginator,
@@ -510,6 +510,21 @@ def test_without_ngrams_keeps_a_look_up_the_tests_beside_it_do_not_cover(groups)
     looked_up = next(child for child in name_only.children if isinstance(child, Q))
     query = CommunityGroup.objects.alias(**aliases).filter(either & looked_up)
     assert "registry_ngrams" in str(search.without_ngrams(query).query)
+
+
+def test_a_pages_rows_are_read_by_key_without_the_search_again(organizations):
+    """The page's keys came from the search: its rows are read by key alone, without
+    its conditions or its rank, and keep the list's other annotations."""
+    result = search_organizations(directory.public_organizations(), "养老")
+    keys = [o.pk for o in result.order_by("-pk")]
+    assert len(keys) >= 2
+    with CaptureQueriesContext(connection) as queries:
+        rows = search._rows_by_keys(result, keys)
+    assert [row.pk for row in rows] == keys
+    (sql,) = [query["sql"] for query in queries.captured_queries]
+    assert "strpos" not in sql and "CASE WHEN" not in sql and "search_rank" not in sql
+    assert all(row.on_serious_list is False for row in rows)
+    assert search._rows_by_keys(result, []) == []
 
 
 def test_a_deep_page_of_a_large_filtered_list_comes_by_keys(organizations):
