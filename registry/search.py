@@ -33,6 +33,7 @@ decided by measurement, see ``bench/directory.py`` and ``docs/benchmarks.md``:
 """
 
 import json
+import time
 import unicodedata
 from contextlib import contextmanager
 from functools import cached_property
@@ -499,9 +500,10 @@ def walked(queryset, start, stop, *, sparse=False):
     ``sparse``: the matches are known to be few for the rows a walk would test (see
     ``StaffPaginator._sparse``), and are collected first; the walk (with its time limit,
     then without) only if collecting them runs past ``COLLECT_TIMEOUT_MS``. A statement
-    whose walk gave way and whose matches were then collected in time is collected
-    first too, for ``COLLECTED_FIRST_SECONDS`` (its next pages, or the same search
-    again: a trigram's statistics cannot tell beforehand that "hct" is few)."""
+    whose walk gave way and whose matches were then collected in less time than the walk
+    was given is collected first too, for ``COLLECTED_FIRST_SECONDS`` (its next pages,
+    or the same search again: a trigram's statistics cannot tell beforehand that "hct"
+    is few)."""
     # Keys only, then the rows by key: the walk reads no more than it tests, and the
     # list's annotations (a public list's credit listings) are computed for the page's
     # rows alone, not planned for a walk over the whole order (hashed subplans reading
@@ -516,6 +518,7 @@ def walked(queryset, start, stop, *, sparse=False):
     statement = _statement_key(keys) if not sparse and len(_collected_first) else None
     remembered = statement is not None and _collected_first.peek(statement)
     for settings in (_COLLECT, _WALK) if sparse or remembered else (_WALK, _COLLECT):
+        started = time.perf_counter()
         try:
             found = _with_settings(
                 collected if settings is _COLLECT else keys, start, stop, settings
@@ -529,9 +532,14 @@ def walked(queryset, start, stop, *, sparse=False):
     else:
         found = _with_settings(keys, start, stop, _WHOLE_WALK)
         settings = _WHOLE_WALK
-    if not sparse and settings is _COLLECT and not remembered:
-        # The walk gave way and collecting did not: the next page of this search (or the
-        # same search again) collects first, without waiting for the walk to give way.
+    quicker = (time.perf_counter() - started) * 1000 < int(_WALK["statement_timeout"])
+    if not sparse and settings is _COLLECT and not remembered and quicker:
+        # The walk gave way and collecting took less than the walk was given: the next
+        # page of this search (or the same search again) collects first, without waiting
+        # for the walk to give way. Not when collecting took longer: a walk that gave way
+        # once (a cold cache, a busy moment) would otherwise have a clerk's 合唱 collect
+        # its 13,000 matches in the street at every page for ten minutes (60 ms more
+        # than its walk, bench/directory.py).
         _collected_first.put(statement or _statement_key(keys), COLLECTED_FIRST_SECONDS, True)
     return found if keys is queryset else _rows_by_keys(queryset, found)
 
