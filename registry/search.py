@@ -72,17 +72,28 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 $$
 """
 
-# Creates registry_street_ngrams(); run by migration 0020. The n-grams of a name, each
-# after the row's street key and a space ("3 合唱"): one GIN index of them finds a
-# street's matches alone (``_Terms.name_condition``). Immutable, and inlined like
-# registry_ngrams().
+# Creates registry_street_ngrams(); run by migration 0020. The n-grams of a name (as
+# registry_ngrams() gives them, but for the empty one that it sometimes gives), each
+# after the row's street key and a space ("3 合唱"):
+# one GIN index of them finds a street's matches alone (``_Terms.name_condition``).
+# Written with regular expressions over the n-grams joined by chr(1), not over
+# registry_ngrams()'s array: array_to_string() is only STABLE, and PostgreSQL inlines an
+# IMMUTABLE function only when all of its body is (see NGRAMS_FUNCTION_SQL).
 STREET_NGRAMS_FUNCTION_SQL = """
 CREATE OR REPLACE FUNCTION registry_street_ngrams(street bigint, value text) RETURNS text[]
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT string_to_array(
+    SELECT array_remove(
+        string_to_array(
+            street::text || ' ' || regexp_replace(
+                regexp_replace(lower(value), '(.)', '\\1' || chr(1), 'g')
+                    || regexp_replace(lower(value), '(..)', '\\1' || chr(1), 'g')
+                    || chr(1)
+                    || regexp_replace(substr(lower(value), 2), '(..)', '\\1' || chr(1), 'g'),
+                chr(1), chr(1) || street::text || ' ', 'g'
+            ),
+            chr(1)
+        ),
         street::text || ' '
-            || array_to_string(registry_ngrams(value), chr(1) || street::text || ' '),
-        chr(1)
     )
 $$
 """

@@ -528,6 +528,25 @@ def test_a_pages_rows_are_read_by_key_without_the_search_again(organizations):
     assert search._rows_by_keys(result, []) == []
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "value", ["", "和", "和平", "和平区", "和平合唱团", "A b", "Tianjin 和平 2号", "  ", "ÄÖ的"]
+)
+def test_a_streets_n_grams_are_the_names_n_grams_after_the_streets_key(value):
+    """registry_street_ngrams(street, x) holds "<street> <g>" for each n-gram g of x
+    (registry_ngrams; an empty one, which is never looked up, left out), and nothing
+    else: a street's look-up finds what the name's does.
+    And PostgreSQL inlines it (an index built on it, or a row tested with it, runs no
+    function call of its own)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT registry_street_ngrams(12, %s), registry_ngrams(%s)", [value, value])
+        street, plain = cursor.fetchone()
+        assert set(street) == {f"12 {gram}" for gram in plain if gram}
+        cursor.execute("EXPLAIN VERBOSE SELECT registry_street_ngrams(12, %s)", [value])
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "registry_street_ngrams" not in plan
+
+
 def test_a_deep_page_of_a_large_filtered_list_comes_by_keys(organizations):
     """Above the cap, an unsearched list reads the page's keys first (from the covering
     index at scale), then the rows: the same rows in the same order as a plain slice."""
