@@ -78,7 +78,9 @@ $$
 # one GIN index of them finds a street's matches alone (``_Terms.name_condition``).
 # Written with regular expressions over the n-grams joined by chr(1), not over
 # registry_ngrams()'s array: array_to_string() is only STABLE, and PostgreSQL inlines an
-# IMMUTABLE function only when all of its body is (see NGRAMS_FUNCTION_SQL).
+# IMMUTABLE function only when all of its body is (see NGRAMS_FUNCTION_SQL). It calls no
+# function of ours either: pg_restore builds the indexes with an empty search_path, where
+# registry_ngrams() is not found (tests/test_backup.py).
 STREET_NGRAMS_FUNCTION_SQL = """
 CREATE OR REPLACE FUNCTION registry_street_ngrams(street bigint, value text) RETURNS text[]
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
