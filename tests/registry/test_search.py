@@ -660,7 +660,7 @@ def test_a_search_whose_walk_gave_way_is_collected_first_next_time(organizations
     monkeypatch.setitem(search._WALK, "statement_timeout", "20")
     pause = (
         "CASE WHEN current_setting('enable_indexscan') = 'on' THEN 0.03"
-        " ELSE coalesce(current_setting('test.collect_pause', true), '0')::float END"
+        " ELSE coalesce(nullif(current_setting('test.collect_pause', true), ''), '0')::float END"
     )
     slow = (
         Organization.objects.alias(
@@ -693,6 +693,13 @@ def test_a_search_whose_walk_gave_way_is_collected_first_next_time(organizations
     monkeypatch.setitem(search._COLLECT, "statement_timeout", "10000")
     search._collected_first.clear()
     assert len(attempts(0, 2)) == 2 and len(search._collected_first) == 0
+    # Nor is one whose collection, first, now takes longer than the walk was given.
+    with connection.cursor() as cursor:
+        cursor.execute("RESET test.collect_pause")
+    assert len(attempts(0, 2)) == 2 and len(search._collected_first) == 1
+    with connection.cursor() as cursor:
+        cursor.execute("SET test.collect_pause = '0.03'")
+    assert len(attempts(0, 2)) == 1 and len(search._collected_first) == 0
     with connection.cursor() as cursor:
         cursor.execute("RESET test.collect_pause")
 
