@@ -109,6 +109,24 @@ def is_running(base_dir):
     return result.returncode == 0
 
 
+def shared_buffers():
+    """PostgreSQL's buffer cache for this cluster: a quarter of the memory (that of the
+    machine, or of the container when it is limited), between 128 MB (PostgreSQL's own
+    default) and 8 GB. docs/deploy.md advises a quarter for production; the default
+    holds little of a national register (a million organizations and three million
+    groups take 5 GB with their indexes, bench/directory.py), whose searches then read
+    their pages back from the operating system's cache on each request. Only memory
+    the server uses is taken: a small database leaves it free."""
+    memory = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    try:
+        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+    except OSError:
+        limit = "max"
+    if limit.isdigit():
+        memory = min(memory, int(limit))
+    return f"{max(128, min(8192, memory // 4 // 2**20))}MB"
+
+
 def start(base_dir):
     bindir = _pg_bin()
     data = _prepare_dirs(base_dir)
@@ -148,7 +166,7 @@ def start(base_dir):
                 "-l",
                 data / "server.log",
                 "-o",
-                f"-p {PORT}",
+                f"-p {PORT} -c shared_buffers={shared_buffers()}",
                 "-w",
                 "start",
             ],
