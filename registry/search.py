@@ -587,11 +587,17 @@ def _rows_by_keys(queryset, keys):
     and its search rank (which ordered them) is not computed: compiling them, planning
     them and testing each row again was 4 of the 13 ms that a clerk's page of 50 groups
     found by 合唱 took to read its rows. Its joins, select_related, deferred fields and
-    other annotations stay."""
+    other annotations stay. A grouped query (an aggregate, which its conditions may
+    narrow) keeps its conditions."""
     if not keys:
         return []
     rows = queryset.order_by()._chain()
-    rows.query.where = WhereNode()
+    grouped = rows.query.group_by is not None or any(
+        getattr(annotation, "contains_aggregate", False)
+        for annotation in rows.query.annotations.values()
+    )
+    if not grouped:
+        rows.query.where = WhereNode()
     selected = set(rows.query.annotation_select)
     if "search_rank" in selected:
         rows.query.set_annotation_mask(selected - {"search_rank"})

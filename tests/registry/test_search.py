@@ -5,7 +5,7 @@ the counts that stay cheap on a large register."""
 import pytest
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import CharField, F, Func, Q, Value
+from django.db.models import CharField, Count, F, Func, Q, Value
 from django.db.models.expressions import RawSQL
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -526,6 +526,11 @@ def test_a_pages_rows_are_read_by_key_without_the_search_again(organizations):
     assert "strpos" not in sql and "CASE WHEN" not in sql and "search_rank" not in sql
     assert all(row.on_serious_list is False for row in rows)
     assert search._rows_by_keys(result, []) == []
+    # An aggregate, which the conditions narrow, keeps them.
+    counted = result.filter(credit_records__isnull=True).annotate(n=Count("credit_records"))
+    with CaptureQueriesContext(connection) as queries:
+        assert [row.pk for row in search._rows_by_keys(counted, keys)] == keys
+    assert "strpos" in queries.captured_queries[0]["sql"]
 
 
 @pytest.mark.django_db
