@@ -372,7 +372,8 @@ def row_writer(serializer):
     (a related field, a whole-row field, a callable or a missing relation met on the
     way, an attribute missing, a mapping for a row) goes through DRF's own
     ``get_attribute`` for that cell, so defaults, ``SkipField`` and nulls behave as they
-    do there. ``tests/test_api_v1.py`` compares both writers on every public resource."""
+    do there. ``tests/test_public_rows.py`` compares both writers on every public
+    resource."""
     cells = [(field.field_name, *_cell_writers(field)) for field in serializer._readable_fields]
 
     def write(instance):
