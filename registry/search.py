@@ -36,7 +36,7 @@ import json
 import time
 import unicodedata
 from contextlib import contextmanager
-from functools import cached_property
+from functools import cache, cached_property
 
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.lookups import DataContains
@@ -251,8 +251,7 @@ class _Terms:
     def name_condition(self, queryset, *columns):
         """Substring of a name (or of any of ``columns``, by default the name), served by
         each column's n-gram index whatever its length or script (the n-grams are
-        lower-cased, like ILIKE's comparison; the indexes are ``<model>_name_ngrams``
-        and ``communitygroup_leader_ngrams``, ``registry.models``).
+        lower-cased, like ILIKE's comparison; ``_ngram_indexes``).
 
         Several columns are ``(holds(a) OR holds(b)) AND (n-grams(a) OR n-grams(b))``,
         the same rows as ``(holds(a) AND n-grams(a)) OR (...)`` since a column that holds
@@ -263,22 +262,22 @@ class _Terms:
         search's first 501 matches of 合唱 at three million groups).
 
         A query limited to one street (``_street_of``: a clerk's list, a street filter)
-        looks up that street's n-grams, where the table has them (``StreetNgrams``): the
+        looks up that street's n-grams, where a column has them (``StreetNgrams``): the
         same rows, through the street's entries of the index alone. 合唱 is in 77,000 of
         three million groups' names; reading them all to keep a street's sixth of them
         was 12 of the 18 ms that counting a clerk's search took."""
         columns = columns or ("name",)
-        model = queryset.model._meta.model_name
-        street = _street_of(queryset) if _has_street_ngrams(queryset.model) else None
+        indexes = _ngram_indexes(queryset.model)
+        street = _street_of(queryset)
         holds, looked_up, aliases = Q(), Q(), {}
         for column in columns:
             alias = f"_{column}_ngrams"
-            index = f"{model}_{column.removesuffix('_name')}_ngrams"
+            index = indexes[Ngrams, column]
             keys = ngrams_to_look_up(self.value, queryset.db, index)
             # The share of rows found, for StaffPaginator._sparse: the whole table's.
             self.lookups.append((keys, index))
             holds |= Holds(F(column), self.value.lower())
-            if street is None:
+            if street is None or (StreetNgrams, column) not in indexes:
                 aliases[alias] = Ngrams(column)
             else:
                 aliases[alias] = StreetNgrams("street", column)
@@ -513,10 +512,10 @@ def walked(queryset, start, stop, *, sparse=False):
     ``sparse``: the matches are known to be few for the rows a walk would test (see
     ``StaffPaginator._sparse``), and are collected first; the walk (with its time limit,
     then without) only if collecting them runs past ``COLLECT_TIMEOUT_MS``. A statement
-    whose walk gave way and whose matches were then collected in less than twice the time
-    the walk was given is collected first too, for ``COLLECTED_FIRST_SECONDS`` (its next pages,
-    or the same search again: a trigram's statistics cannot tell beforehand that "hct"
-    is few)."""
+    whose walk gave way and whose matches were then collected in less than twice the
+    time the walk was given is collected first too, for ``COLLECTED_FIRST_SECONDS`` (its
+    next pages, or the same search again: a trigram's statistics cannot tell beforehand
+    that "hct" is few)."""
     # Keys only, then the rows by key: the walk reads no more than it tests, and the
     # list's annotations (a public list's credit listings) are computed for the page's
     # rows alone, not planned for a walk over the whole order (hashed subplans reading
@@ -561,8 +560,8 @@ def walked(queryset, start, stop, *, sparse=False):
     return found if keys is queryset else _rows_by_keys(queryset, found)
 
 
-# Searches whose walk gave way and whose matches were then collected in time
-# (``walked``): their next pages are collected first, for this long. At most
+# Searches whose walk gave way and whose matches were then collected in less than twice
+# its time limit (``walked``): their next pages are collected first, for this long. At most
 # COLLECTED_FIRST_KEPT of them, the oldest forgotten first: the key is what was typed.
 COLLECTED_FIRST_SECONDS = 600
 COLLECTED_FIRST_KEPT = 1000
@@ -1111,8 +1110,9 @@ def tested_per_row(queryset, column):
     (``found & queryset``) for that query."""
 
     def written(child):
-        lhs = getattr(child, "lhs", None)
-        if isinstance(child, Exact) and isinstance(lhs, Col) and lhs.target.column == column:
+        compared = _compared_column(child)
+        if compared == (column, False):
+            lhs = child.lhs
             unindexed = CombinedExpression(lhs, "+", Value(0), output_field=lhs.output_field)
             return Exact(unindexed, child.rhs)
         return child
@@ -1164,24 +1164,31 @@ def _street_of(queryset):
     if where.connector != AND or where.negated:
         return None
     for child in where.children:
-        lhs = getattr(child, "lhs", None)
-        if isinstance(lhs, CombinedExpression) and lhs.connector == "+":
-            column, zero = lhs.lhs, lhs.rhs
-            lhs = column if getattr(zero, "value", None) == 0 else None
-        if (
-            isinstance(child, Exact)
-            and isinstance(lhs, Col)
-            and lhs.target.column == "street_id"
-            and isinstance(child.rhs, int)
-        ):
+        compared = _compared_column(child)
+        if compared and compared[0] == "street_id" and isinstance(child.rhs, int):
             return child.rhs
     return None
 
 
-def _has_street_ngrams(model):
-    """Whether ``model``'s table has indexes of its streets' n-grams (``StreetNgrams``)."""
-    return any(
-        isinstance(expression, StreetNgrams)
+def _compared_column(condition):
+    """(column, per row) when ``condition`` is ``column = value`` (per row False) or
+    ``column + 0 = value`` (True, ``tested_per_row``); else None."""
+    lhs = getattr(condition, "lhs", None)
+    per_row = isinstance(lhs, CombinedExpression) and lhs.connector == "+"
+    if per_row:
+        lhs = lhs.lhs if getattr(lhs.rhs, "value", None) == 0 else None
+    if isinstance(condition, Exact) and isinstance(lhs, Col):
+        return lhs.target.column, per_row
+    return None
+
+
+@cache
+def _ngram_indexes(model):
+    """``{(Ngrams or StreetNgrams, column): index name}`` of ``model``'s n-gram indexes,
+    as ``registry.models`` declares them."""
+    return {
+        (type(expression), expression.get_source_expressions()[-1].name): index.name
         for index in model._meta.indexes
         for expression in index.expressions
-    )
+        if isinstance(expression, Ngrams)
+    }
