@@ -169,23 +169,34 @@ def ngrams(value):
 # How long the n-grams' frequencies read from PostgreSQL's statistics are kept (ANALYZE,
 # which autovacuum runs as a table changes, is what renews them).
 NGRAM_STATS_SECONDS = 600
-_ngram_stats = Kept()  # (database, index) -> {n-gram: frequency} or None
+_ngram_stats = Kept()  # (database, index) -> ({n-gram: frequency}, table rows) or (None, None)
 
 
 def _ngram_frequencies(using, index):
     """The share of rows holding each of the most common n-grams of ``index``, from
     PostgreSQL's statistics of the index (``pg_stats.most_common_elems``); None before
     the table is first analyzed."""
+    return _ngram_statistics(using, index)[0]
+
+
+def _ngram_statistics(using, index):
+    """(``_ngram_frequencies``, the rows of the index's table when it was analyzed):
+    one query, whether or not the table has been analyzed, once every
+    ``NGRAM_STATS_SECONDS``."""
 
     def read():
         with connections[using].cursor() as cursor:
             cursor.execute(
-                "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats "
-                "WHERE schemaname = current_schema() AND tablename = %s",
-                [index],
+                "SELECT s.most_common_elems::text::text[], s.most_common_elem_freqs, "
+                "t.reltuples FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid "
+                "LEFT JOIN pg_stats s ON s.schemaname = current_schema() AND s.tablename = %s "
+                "WHERE i.indexrelid = to_regclass(%s)",
+                [index, index],
             )
             row = cursor.fetchone()
-        return dict(zip(row[0], row[1], strict=False)) if row and row[0] else None
+        if not row or not row[0]:
+            return None, None
+        return dict(zip(row[0], row[1], strict=False)), row[2]
 
     return _ngram_stats.get((using, index), NGRAM_STATS_SECONDS, read)
 
@@ -353,21 +364,47 @@ def _unranked(queryset):
     return queryset.annotate(search_rank=Value(0, output_field=IntegerField()))
 
 
-def _with_homophones(queryset, terms, condition, aliases):
+def _with_homophones(queryset, terms, condition, aliases, held):
     """Chinese text that is in no name as typed is looked up by its sound, so a
     homophone typo (太级拳 for 太极拳) still finds the name: one more query, and only for
     Chinese text. Not mixed into every search: a trigram match needs rechecking row by
-    row, and the recheck would compute every candidate's n-grams."""
+    row, and the recheck would compute every candidate's n-grams. Text that the
+    statistics find in at least ``COMMON_TEXT_ROWS`` names (``held``: ``rows_holding``)
+    is no typo, and is not checked (a clerk's 合唱 at three million groups: 7 ms)."""
     if not (terms.chinese and terms.pinyin):
+        return condition
+    if held is not None and held >= COMMON_TEXT_ROWS:
         return condition
     if queryset.alias(**aliases).filter(condition).exists():
         return condition
     return condition | Q(name_pinyin__contains=terms.pinyin)
 
 
+# Chinese text in at least this many names of a table (by PostgreSQL's statistics) is no
+# homophone typo: its search does not first check that some name holds it as typed.
+COMMON_TEXT_ROWS = 1000
+
+
+def rows_holding(queryset, terms):
+    """How many rows of ``queryset``'s table have a name holding ``terms``' text, from
+    the statistics of the name's n-gram index: for Chinese text of one or two
+    characters (its one n-gram is the text itself) that is among the index's most
+    common n-grams, so that the figure is one PostgreSQL saw in its sample rather than
+    a guess. None otherwise (longer text may be rarer than all of its pairs). The whole
+    table's rows (as many as when it was analyzed): ``queryset``'s own conditions do not
+    enter it. At most one query, the statistics' (``_ngram_statistics``)."""
+    if not terms.chinese or len(terms.value) > 2:
+        return None
+    index = _ngram_indexes(queryset.model).get((Ngrams, "name"))
+    frequencies, rows = _ngram_statistics(queryset.db, index) if index else (None, None)
+    share = (frequencies or {}).get(terms.value.lower())
+    return None if share is None or not rows or rows < 0 else share * rows
+
+
 def _apply(queryset, terms, condition, aliases, exact):
     looked_up = condition
-    condition = _with_homophones(queryset, terms, condition, aliases)
+    held = rows_holding(queryset, terms)
+    condition = _with_homophones(queryset, terms, condition, aliases, held)
     if aliases:
         queryset = queryset.alias(**aliases)
     prefix = terms.prefix_condition()
@@ -384,7 +421,28 @@ def _apply(queryset, terms, condition, aliases, exact):
         # estimate is no guide (870 for "hct", which 9,600 of three million groups hold;
         # 200 for "yanglao", 12,000).
         found.query.search_lookups = tuple(terms.lookups)
+        # At least this many rows match (``rows_holding``), when nothing but the
+        # search narrows them (``searched_alone``), for ``StaffPaginator``.
+        if not queryset.query.where:
+            found.query.search_held = held
+            _mark_searched_alone(found)
     return found
+
+
+def _mark_searched_alone(queryset):
+    """Notes that ``queryset``'s conditions, as they are now, are its search's alone."""
+    queryset.query.search_conditions = len(queryset.query.where.children)
+
+
+def searched_alone(queryset):
+    """Rows that the statistics put among the matches of ``queryset``'s search when
+    its conditions are still the search's alone (no filter or street added since, see
+    ``_apply``); else None."""
+    query = queryset.query
+    conditions = getattr(query, "search_conditions", None)
+    if conditions is None or conditions != len(query.where.children):
+        return None
+    return getattr(query, "search_held", None)
 
 
 def search_share(queryset):
@@ -1021,6 +1079,11 @@ SAMPLE_ROWS = 2000
 # million organizations, bench/directory.py), and staff refine a search rather than
 # page through thousands of matches.
 STAFF_SEARCH_COUNT_CAP = 500
+# A search alone that the statistics find in this many times the cap's rows is not
+# counted (``StaffPaginator._estimate``). Their share comes from a sample of 30,000 rows
+# (the default statistics target): 10,000 of three million names are some 100 of the
+# sample's rows, where fewer than 501 would be five.
+SURELY_MORE_TIMES = 20
 
 
 class StaffPaginator(EstimatedCountPaginator):
@@ -1037,6 +1100,13 @@ class StaffPaginator(EstimatedCountPaginator):
     def _estimate(self):
         if not self._searched:
             return estimated_count(self.object_list, self.cap)
+        # A search that the statistics find in many times the cap's rows, with nothing
+        # else narrowing it, is "more than ``search_cap``" without counting: counting
+        # the first 501 matches of 合唱 at three million groups read the n-gram index's
+        # 77,000 entries for it into a bitmap first (17 ms of the admin's search).
+        held = searched_alone(self.object_list)
+        if held is not None and held >= SURELY_MORE_TIMES * self.search_cap:
+            return self.search_cap + 1, False
         # A street's rows are tested one by one, not read as a bitmap of half a million
         # (``tested_per_row``); the page itself may walk the street's index.
         counted = tested_per_row(self.object_list, "street_id")
@@ -1151,8 +1221,11 @@ def search_staff_groups(queryset, text):
     each row again when the page's matches are collected rather than walked
     (``walked``)."""
     found = search_groups(tested_per_row(queryset, "street_id"), text, private=True)
+    alone = searched_alone(found) is not None
     found = found & queryset
     found.query.collect_tested_per_row = "street_id"
+    if alone:  # ``queryset`` had no conditions: the & added none
+        _mark_searched_alone(found)
     return found
 
 

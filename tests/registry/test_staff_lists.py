@@ -143,21 +143,24 @@ def test_sampled_counts_exact_and_sampled_agree(choirs):
 
 
 def search_queries(client, params):
-    # The filters' reference choices read afresh, as at a view after they expired
-    # (hepingorgs.opendata.REFERENCE_CHOICES_SECONDS).
+    # The filters' reference choices and the n-gram statistics read afresh, as at a view
+    # after they expired (hepingorgs.opendata.REFERENCE_CHOICES_SECONDS,
+    # search.NGRAM_STATS_SECONDS).
     opendata._reference_choices.clear()
+    search._ngram_stats.clear()
     with CaptureQueriesContext(connection) as queries:
         response = client.get(reverse("filings:list"), params)
     assert response.status_code == 200
     return len(queries)
 
 
-# session, user, role names, clerk's profile and street; the search's homophone check (is the text
+# session, user, role names, clerk's profile and street; the name's n-gram statistics (is the
+# text in many names: search.rows_holding); the search's homophone check (is the text
 # in a name as typed), the capped count (in a savepoint here, inside the test's
 # transaction: savepoint, the planner setting, the count, its reset, release), the page's
 # rows; the planner's estimate of the street and its counts by status and category;
 # category names; the community and category choices of the filter form.
-EXPECTED_SEARCH_QUERIES = 17
+EXPECTED_SEARCH_QUERIES = 18
 
 
 def test_workspace_search_query_count_is_pinned(client, clerk_qyc, quanyechang, qyc_community):
@@ -339,3 +342,70 @@ def test_a_search_over_several_streets_reads_every_streets_n_grams(leaders, quan
         found = search.search_staff_groups(queryset, "王芳")
         assert "registry_street_ngrams" not in str(found.query)
         assert "registry_ngrams" in str(found.query)
+
+
+def test_text_in_many_names_is_no_typo(leaders, monkeypatch):
+    """Chinese text that the statistics find in at least ``COMMON_TEXT_ROWS`` names is
+    searched as typed, without first checking that a name holds it (the homophone
+    check); rarer text, and text the statistics do not hold, is checked as before."""
+    everyone = CommunityGroup.objects.all()
+    held = search.rows_holding(everyone, search._Terms("合唱"))
+    assert 50 <= held <= 70  # 60 names, all analyzed
+    assert search.rows_holding(everyone, search._Terms("王芳")) is None  # leaders' only
+    assert search.rows_holding(everyone, search._Terms("合唱团0")) is None  # three pairs
+    assert search.rows_holding(everyone, search._Terms("hct")) is None
+
+    def checks(text):
+        with CaptureQueriesContext(connection) as queries:
+            found = search.search_staff_groups(everyone, text)
+        return found, [q["sql"] for q in queries.captured_queries if 'AS "a"' in q["sql"]]
+
+    monkeypatch.setattr(search, "COMMON_TEXT_ROWS", 50)
+    found, exists = checks("合唱")
+    assert exists == [] and "%hechang%" not in str(found.query)  # no homophones
+    assert found.count() == 60
+    monkeypatch.setattr(search, "COMMON_TEXT_ROWS", 100)
+    found, exists = checks("合唱")
+    assert len(exists) == 1 and found.count() == 60
+    # A typo is still found by its sound.
+    found, exists = checks("和唱")
+    assert len(exists) == 1 and "%hechang%" in str(found.query) and found.count() == 60
+
+
+def test_a_search_alone_in_many_names_is_not_counted(client, district_staff, leaders, monkeypatch):
+    """A staff search with nothing else narrowing it, whose text the statistics find in
+    ``SURELY_MORE_TIMES`` the cap's rows or more, is "more than the cap" without
+    counting; with a filter, or fewer rows by the statistics, it is counted."""
+    monkeypatch.setattr(search.StaffPaginator, "search_cap", 2)  # 40 rows are enough
+    client.force_login(district_staff)
+
+    def listed(url, params):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url, params)
+        counted = [q for q in queries.captured_queries if q["sql"].startswith("SELECT COUNT")]
+        return response, counted
+
+    changelist = admin_url(CommunityGroup, "changelist")
+    response, counted = listed(changelist, {"q": "合唱"})
+    cl = response.context["cl"]
+    assert counted == [] and cl.paginator.count_is_lower_bound and cl.result_count == 3
+    response, counted = listed(reverse("filings:list"), {"q": "合唱"})
+    assert counted == [] and response.context["page"].paginator.count_is_lower_bound
+    assert len(response.context["page"]) == 50
+    # Narrowed by a filter, or by the street, the search is counted.
+    response, counted = listed(changelist, {"q": "合唱", "status__exact": "draft"})
+    assert len(counted) == 1 and response.context["cl"].paginator.count_is_lower_bound
+    _mine, theirs = leaders["mine"], leaders["theirs"]
+    response, counted = listed(
+        reverse("filings:list"), {"q": "合唱", "street": theirs[0].street_id}
+    )
+    assert len(counted) == 1 and response.context["page"].paginator.count_is_lower_bound
+    # Text the statistics do not find in names (a leader's name) is counted.
+    response, counted = listed(changelist, {"q": "王芳"})
+    cl = response.context["cl"]
+    assert len(counted) == 1 and cl.result_count == 3 and cl.paginator.count_is_lower_bound
+    # Fewer than SURELY_MORE_TIMES the cap by the statistics: counted, and exact.
+    monkeypatch.setattr(search.StaffPaginator, "search_cap", 100)
+    response, counted = listed(changelist, {"q": "合唱"})
+    cl = response.context["cl"]
+    assert len(counted) == 1 and cl.result_count == 60 and cl.paginator.count_is_exact
