@@ -14,7 +14,7 @@ from django.db.models import UniqueConstraint
 from django.forms.models import BaseInlineFormSet
 from django.template.response import TemplateResponse
 from django.utils.functional import SimpleLazyObject
-from django.utils.html import conditional_escape, format_html
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 
 from hepingorgs.history import history_for
 from hepingorgs.links import row_links
+from hepingorgs.markup import escaped
 
 
 class SuperuserDeleteOnlyMixin:
@@ -225,13 +226,13 @@ class QuickChangeList(ChangeList):
         if link_tag:
 
             def write(result):
-                link = conditional_escape(self.url_for_result(result))
-                return f'{opening}<a href="{link}">{conditional_escape(shown(result))}</a>{closing}'
+                link = escaped(self.url_for_result(result))
+                return f'{opening}<a href="{link}">{escaped(shown(result))}</a>{closing}'
 
         else:
 
             def write(result):
-                return f"{opening}{conditional_escape(shown(result))}{closing}"
+                return f"{opening}{escaped(shown(result))}{closing}"
 
         return write
 

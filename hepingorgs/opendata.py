@@ -53,6 +53,7 @@ from rest_framework.response import Response
 
 from hepingorgs.clientip import client_ip
 from hepingorgs.kept import Kept
+from hepingorgs.markup import escaped
 from registry.search import SEARCH_COUNT_CAP, EstimatedCountPaginator
 
 
@@ -200,6 +201,7 @@ class QuickSelect(forms.Select):
     def render(self, name, value, attrs=None, renderer=None):
         # Straight from the choices: Django's get_context() builds a dict per option
         # (deep-copying the widget's attributes for each), 4 ms of a directory page.
+        # Each option's value and label escaped as format_html would (hepingorgs.markup).
         final_attrs = self.build_attrs(self.attrs, attrs)
         if self.allow_multiple_selected:
             final_attrs["multiple"] = True
@@ -207,19 +209,15 @@ class QuickSelect(forms.Select):
         parts = []
         for group_name, group_choices in self._grouped_choices():
             if group_name:
-                parts.append(format_html('<optgroup label="{}">', group_name))
+                parts.append(f'<optgroup label="{escaped(group_name)}">')
             for option_value, label in group_choices:
                 option_value = "" if option_value is None else str(option_value)
                 selected = option_value in wanted
                 if selected and not self.allow_multiple_selected:
                     wanted = set()  # the first match only, as Django's Select
                 parts.append(
-                    format_html(
-                        '<option value="{}"{}>{}</option>',
-                        option_value,
-                        mark_safe(" selected") if selected else "",  # noqa: S308
-                        label,
-                    )
+                    f'<option value="{escaped(option_value)}"{" selected" if selected else ""}>'
+                    f"{escaped(label)}</option>"
                 )
             if group_name:
                 parts.append("</optgroup>")
@@ -227,7 +225,7 @@ class QuickSelect(forms.Select):
             '<select name="{}"{}>{}</select>',
             name,
             flatatt(final_attrs),
-            mark_safe("".join(parts)),  # noqa: S308 (each part is format_html output)
+            mark_safe("".join(parts)),  # noqa: S308 (each value in the parts is escaped)
         )
 
     def _grouped_choices(self):

@@ -921,9 +921,21 @@ class CommunityGroup(PinyinMixin):
             GinIndex(
                 OpClass("filing_number", name="gin_trgm_ops"), name="communitygroup_number_trgm"
             ),
-            # The lists' order, so that a page is read from the index, not sorted.
+            # The staff lists' order (the clerks' workspace, the admin), so that a page is
+            # read from the index, not sorted. It carries what a staff search and the
+            # workspace's filters test, so that a search's walk down it (search.walked)
+            # tests each row from the index alone, as the public lists' do: at three
+            # million groups the walk for "hct" tested 15,000 rows in 68 ms reading each
+            # from the table, 19 ms from the index; 合唱's 1,800 in 9 and 4 ms.
             models.Index(
-                fields=["street", "name_pinyin", "id"], name="communitygroup_street_pinyin"
+                fields=["street", "name_pinyin", "id"],
+                include=[
+                    *(column for column in GROUP_FILTER_COLUMNS if column != "street"),
+                    *SEARCHED_COLUMNS,
+                    "filing_number",
+                    "leader_name",
+                ],
+                name="group_street_pinyin_cover",
             ),
         ]
         triggers = [touch_updated_at()]

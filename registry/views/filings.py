@@ -20,7 +20,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import localize
-from django.utils.html import format_html_join
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -28,6 +27,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from hepingorgs import access
 from hepingorgs.history import history_for
 from hepingorgs.links import row_links
+from hepingorgs.markup import html_join
 from hepingorgs.xlsx import XLSX_CONTENT_TYPE, workbook_bytes
 from registry import filings, search
 from registry.filters import CommunityGroupFilter
@@ -113,8 +113,7 @@ def _rows_html(groups, with_street):
         "status": _("status"),
         "members": _("members"),
     }
-    return format_html_join(
-        "",
+    return html_join(
         ROW_HTML,
         (
             (

@@ -396,7 +396,24 @@ def test_a_substring_of_one_or_two_characters_is_estimated_by_its_ngram(organiza
     and multiplied, expecting 255 of 12,707 matches at a million names."""
     found = search_organizations(Organization.objects.all(), "养老")
     sql = str(found.query)
-    assert "strpos(lower(" in sql and "ILIKE" not in sql
+    assert "strpos(" in sql and "ILIKE" not in sql
+
+
+def test_text_without_case_is_looked_for_in_the_name_itself(db):
+    """``Holds``: text whose characters have no case is tested against the name as it
+    is, other text against the lower-cased name, and both find what ILIKE finds."""
+    names = ["ABC合唱团", "abc舞蹈队", "第Ⅷ合唱团", "ⅷ号合唱", "Straße合唱", "2026合唱", "合唱"]
+    for name in names:
+        make_organization(name=name)
+    everyone = Organization.objects.filter(name__in=names)
+    for text in ["合唱", "abc", "ABC合唱", "Ⅷ", "ⅷ号", "ß", "SS", "2026", "号合", "团"]:
+        held = everyone.filter(search.Holds(F("name"), Value(text.lower())))
+        sql = str(held.query)
+        assert ("strpos(lower(" in sql) != search.caseless(text.lower()), text
+        expected = sorted(everyone.filter(name__icontains=text).values_list("name", flat=True))
+        assert sorted(held.values_list("name", flat=True)) == expected, text
+    assert search.caseless("合唱2026·") and not search.caseless("ⅷ")
+    assert not search.caseless("abc") and not search.caseless("ß")
 
 
 class OneCap(EstimatedCountPaginator):
