@@ -401,19 +401,73 @@ COMMON_TEXT_ROWS = 1000
 
 
 def rows_holding(queryset, terms):
-    """How many rows of ``queryset``'s table have a name holding ``terms``' text, from
-    the statistics of the name's n-gram index: for Chinese text of one or two
-    characters (its one n-gram is the text itself) that is among the index's most
-    common n-grams, so that the figure is one PostgreSQL saw in its sample rather than
-    a guess. None otherwise (longer text may be rarer than all of its pairs). The whole
-    table's rows (as many as when it was analyzed): ``queryset``'s own conditions do not
-    enter it. At most one query, the statistics' (``_ngram_statistics``)."""
-    if not terms.chinese or len(terms.value) > 2:
+    """How many rows of ``queryset``'s table match ``terms``' text at least, from
+    PostgreSQL's statistics: for Chinese text of one or two characters (its one n-gram
+    is the text itself) the names holding it, from the name's n-gram index's; for three
+    Latin letters or digits (one trigram) the pinyin or initials holding them
+    (``_rows_holding_trigram``); when the text is among the most common elements, so
+    that the figure is one PostgreSQL saw in its sample rather than a guess. None
+    otherwise (longer text may be rarer than all of its pairs). The whole table's rows
+    (as many as when it was analyzed): ``queryset``'s own conditions do not enter it.
+    At most one query, the statistics' (kept as the n-grams' are)."""
+    if not terms.chinese:
+        return _rows_holding_trigram(queryset, terms)
+    if len(terms.value) > 2:
         return None
     index = _ngram_indexes(queryset.model).get((Ngrams, "name"))
     frequencies, rows = _ngram_statistics(queryset.db, index) if index else (None, None)
     share = (frequencies or {}).get(terms.value.lower())
     return None if share is None or not rows or rows < 0 else share * rows
+
+
+# Statistics of the trigrams of the columns a Latin search looks in, by table (extended
+# statistics on show_trgm(column), migration 0022; their names here are the migration's).
+TRIGRAM_STATISTICS = {
+    "registry_organization": ("organization_pinyin_trigrams", "organization_initials_trigrams"),
+    "registry_communitygroup": ("group_pinyin_trigrams", "group_initials_trigrams"),
+}
+
+
+def _rows_holding_trigram(queryset, terms):
+    """``rows_holding`` for three Latin letters or digits ("hpq"), which are one trigram:
+    the rows whose pinyin or initials hold it (the larger share of the two; each is a
+    match), from the statistics of those columns' trigrams, when it is among their most
+    common ones; else None."""
+    names = TRIGRAM_STATISTICS.get(queryset.model._meta.db_table)
+    if not names or len(terms.pinyin) != TRIGRAM_MIN:
+        return None
+    frequencies, rows = _trigram_statistics(queryset.db, queryset.model._meta.db_table)
+    shares = [
+        frequencies[name][terms.pinyin]
+        for name in names
+        if terms.pinyin in frequencies.get(name, ())
+    ]
+    return max(shares) * rows if shares and rows and rows > 0 else None
+
+
+def _trigram_statistics(using, table):
+    """({statistics' name: {trigram: share of rows}}, the table's rows when analyzed) of
+    the expression statistics of ``table`` (``pg_stats_ext_exprs``): one query, whether
+    or not the table has been analyzed, once every ``NGRAM_STATS_SECONDS``."""
+
+    def read():
+        with connections[using].cursor() as cursor:
+            cursor.execute(
+                "SELECT e.statistics_name, e.most_common_elems::text::text[], "
+                "e.most_common_elem_freqs, c.reltuples FROM pg_class c "
+                "LEFT JOIN pg_stats_ext_exprs e ON e.schemaname = current_schema() "
+                "AND e.tablename = c.relname WHERE c.oid = to_regclass(%s)",
+                [table],
+            )
+            found = cursor.fetchall()
+        frequencies = {
+            name: dict(zip(elements, shares, strict=False))
+            for name, elements, shares, _rows in found
+            if name and elements
+        }
+        return frequencies, found[0][3] if found else None
+
+    return _ngram_stats.get((using, "trigrams", table), NGRAM_STATS_SECONDS, read)
 
 
 def _apply(queryset, terms, condition, aliases, exact):
@@ -436,11 +490,11 @@ def _apply(queryset, terms, condition, aliases, exact):
         # estimate is no guide (870 for "hct", which 9,600 of three million groups hold;
         # 200 for "yanglao", 12,000).
         found.query.search_lookups = tuple(terms.lookups)
+    if held is not None and not queryset.query.where:
         # At least this many rows match (``rows_holding``), when nothing but the
         # search narrows them (``searched_alone``), for ``StaffPaginator``.
-        if not queryset.query.where:
-            found.query.search_held = held
-            _mark_searched_alone(found)
+        found.query.search_held = held
+        _mark_searched_alone(found)
     return found
 
 

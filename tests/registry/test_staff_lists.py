@@ -353,7 +353,12 @@ def test_text_in_many_names_is_no_typo(leaders, monkeypatch):
     assert 50 <= held <= 70  # 60 names, all analyzed
     assert search.rows_holding(everyone, search._Terms("王芳")) is None  # leaders' only
     assert search.rows_holding(everyone, search._Terms("合唱团0")) is None  # three pairs
-    assert search.rows_holding(everyone, search._Terms("hct")) is None
+    # Three Latin letters are one trigram of the pinyin or the initials (fmhct00, ...).
+    assert 50 <= search.rows_holding(everyone, search._Terms("hct")) <= 70
+    assert 30 <= search.rows_holding(everyone, search._Terms("FMH")) <= 50  # 福明's 40
+    assert search.rows_holding(everyone, search._Terms("fm h")) == pytest.approx(40, abs=10)
+    for text in ["hc", "hcttuan", "f-m", "xyz"]:  # not one trigram, or not in names
+        assert search.rows_holding(everyone, search._Terms(text)) is None, text
 
     def checks(text):
         with CaptureQueriesContext(connection) as queries:
@@ -400,6 +405,9 @@ def test_a_search_alone_in_many_names_is_not_counted(client, district_staff, lea
         reverse("filings:list"), {"q": "合唱", "street": theirs[0].street_id}
     )
     assert len(counted) == 1 and response.context["page"].paginator.count_is_lower_bound
+    # So are three Latin letters, from the statistics of the trigrams of the initials.
+    response, counted = listed(changelist, {"q": "hct"})
+    assert counted == [] and response.context["cl"].paginator.count_is_lower_bound
     # Text the statistics do not find in names (a leader's name) is counted.
     response, counted = listed(changelist, {"q": "王芳"})
     cl = response.context["cl"]
@@ -409,3 +417,22 @@ def test_a_search_alone_in_many_names_is_not_counted(client, district_staff, lea
     response, counted = listed(changelist, {"q": "合唱"})
     cl = response.context["cl"]
     assert len(counted) == 1 and cl.result_count == 60 and cl.paginator.count_is_exact
+
+
+def test_the_trigram_statistics_are_the_ones_the_search_reads(db):
+    """Each table's statistics named in ``search.TRIGRAM_STATISTICS`` exist (migration
+    0022), on that table's pinyin and initials trigrams."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT s.stxname, s.stxrelid::regclass::text, "
+            "pg_get_statisticsobjdef_expressions(s.oid) FROM pg_statistic_ext s "
+            "WHERE s.stxnamespace = current_schema()::regnamespace"
+        )
+        found = {name: (table, expressions) for name, table, expressions in cursor.fetchall()}
+    for table, names in search.TRIGRAM_STATISTICS.items():
+        columns = [found[name] for name in names]
+        assert [t for t, _ in columns] == [table, table]
+        assert [e for _, e in columns] == [
+            ["show_trgm((name_pinyin)::text)"],
+            ["show_trgm((name_initials)::text)"],
+        ]
