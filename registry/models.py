@@ -925,8 +925,8 @@ class CommunityGroup(PinyinMixin):
             # read from the index, not sorted. It carries what a staff search and the
             # workspace's filters test, so that a search's walk down it (search.walked)
             # tests each row from the index alone, as the public lists' do: at three
-            # million groups the walk for "hct" tested 15,000 rows in 68 ms reading each
-            # from the table, 19 ms from the index; 合唱's 1,800 in 9 and 4 ms.
+            # million groups the walk for "hct" tested 15,000 rows in 61 ms reading each
+            # from the table, 27 ms from the index; 合唱's 1,800 in 8 and 4.5 ms.
             models.Index(
                 fields=["street", "name_pinyin", "id"],
                 include=[
