@@ -241,6 +241,25 @@ def test_a_search_looks_up_the_rarest_pair_of_its_text(db):
     assert search.ngrams_to_look_up("养老服务站", "default", "organization_name_ngrams") == ["务站"]
 
 
+def test_the_statistics_tell_how_many_organizations_hold_a_text(db):
+    """``rows_holding`` for organizations: two Chinese characters from the name's n-gram
+    statistics, three Latin letters from the statistics of the initials' trigrams, and
+    nothing for text they do not hold as such."""
+    for i in range(40):
+        make_organization(name=f"和平区养老服务中心{i:02d}号")  # initials hpqylfwzx..h
+    for i in range(120):
+        make_organization(name=f"南开区社区服务中心{i:03d}号")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE registry_organization")
+    everyone = Organization.objects.all()
+    assert search.rows_holding(everyone, search._Terms("养老")) == pytest.approx(40, abs=8)
+    assert search.rows_holding(everyone, search._Terms("服务")) == pytest.approx(160, abs=16)
+    assert search.rows_holding(everyone, search._Terms("hpq")) == pytest.approx(40, abs=8)
+    assert search.rows_holding(everyone, search._Terms("HPQ")) == pytest.approx(40, abs=8)
+    for text in ["养老服务", "hpqy", "hp", "xyz"]:
+        assert search.rows_holding(everyone, search._Terms(text)) is None, text
+
+
 def test_the_database_function_is_inlined_and_keeps_null(db):
     """PostgreSQL inlines registry_ngrams() (not STRICT, see NGRAMS_FUNCTION_SQL): its
     body, not a call, is what a query and an index's upkeep evaluate."""
