@@ -184,7 +184,7 @@ def ngrams(value):
 # How long the n-grams' frequencies read from PostgreSQL's statistics are kept (ANALYZE,
 # which autovacuum runs as a table changes, is what renews them).
 NGRAM_STATS_SECONDS = 600
-_ngram_stats = Kept()  # (database, index) -> ({n-gram: frequency}, table rows) or (None, None)
+_ngram_stats = Kept()  # (database, *key) -> (statistics, table rows): _element_statistics
 
 
 def _ngram_frequencies(using, index):
@@ -195,25 +195,42 @@ def _ngram_frequencies(using, index):
 
 
 def _ngram_statistics(using, index):
-    """(``_ngram_frequencies``, the rows of the index's table when it was analyzed):
-    one query, whether or not the table has been analyzed, once every
-    ``NGRAM_STATS_SECONDS``."""
+    """(``_ngram_frequencies``, the rows of the index's table when it was analyzed), or
+    (None, None) before it is."""
+    frequencies, rows = _element_statistics(
+        using,
+        (index,),
+        "SELECT s.tablename, s.most_common_elems::text::text[], s.most_common_elem_freqs, "
+        "t.reltuples FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid "
+        "LEFT JOIN pg_stats s ON s.schemaname = current_schema() AND s.tablename = %s "
+        "WHERE i.indexrelid = to_regclass(%s)",
+        [index, index],
+    )
+    found = frequencies.get(index)
+    return (found, rows) if found else (None, None)
+
+
+def _element_statistics(using, key, sql, params):
+    """({name: {element: share of rows holding it}}, the table's rows when it was
+    analyzed, or None) from ``sql``, whose rows are (the statistics' name, their most
+    common elements, their shares, the table's ``reltuples``), the name null where
+    nothing is analyzed yet: one query, whether or not it is, kept under ``key`` for
+    ``NGRAM_STATS_SECONDS`` (the n-gram indexes' statistics, ``_ngram_statistics``; the
+    trigrams' extended statistics, ``_trigram_statistics``)."""
 
     def read():
         with connections[using].cursor() as cursor:
-            cursor.execute(
-                "SELECT s.most_common_elems::text::text[], s.most_common_elem_freqs, "
-                "t.reltuples FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid "
-                "LEFT JOIN pg_stats s ON s.schemaname = current_schema() AND s.tablename = %s "
-                "WHERE i.indexrelid = to_regclass(%s)",
-                [index, index],
-            )
-            row = cursor.fetchone()
-        if not row or not row[0]:
-            return None, None
-        return dict(zip(row[0], row[1], strict=False)), row[2]
+            cursor.execute(sql, params)
+            found = cursor.fetchall()
+        frequencies = {
+            name: dict(zip(elements, shares, strict=False))
+            for name, elements, shares, _rows in found
+            if name and elements
+        }
+        rows = found[0][3] if found else None
+        return frequencies, rows if rows and rows > 0 else None
 
-    return _ngram_stats.get((using, index), NGRAM_STATS_SECONDS, read)
+    return _ngram_stats.get((using, *key), NGRAM_STATS_SECONDS, read)
 
 
 def ngrams_to_look_up(value, using, index):
@@ -417,7 +434,7 @@ def rows_holding(queryset, terms):
     index = _ngram_indexes(queryset.model).get((Ngrams, "name"))
     frequencies, rows = _ngram_statistics(queryset.db, index) if index else (None, None)
     share = (frequencies or {}).get(terms.value.lower())
-    return None if share is None or not rows or rows < 0 else share * rows
+    return None if share is None or rows is None else share * rows
 
 
 # Statistics of the trigrams of the columns a Latin search looks in, by table (extended
@@ -442,32 +459,21 @@ def _rows_holding_trigram(queryset, terms):
         for name in names
         if terms.pinyin in frequencies.get(name, ())
     ]
-    return max(shares) * rows if shares and rows and rows > 0 else None
+    return max(shares) * rows if shares and rows is not None else None
 
 
 def _trigram_statistics(using, table):
     """({statistics' name: {trigram: share of rows}}, the table's rows when analyzed) of
-    the expression statistics of ``table`` (``pg_stats_ext_exprs``): one query, whether
-    or not the table has been analyzed, once every ``NGRAM_STATS_SECONDS``."""
-
-    def read():
-        with connections[using].cursor() as cursor:
-            cursor.execute(
-                "SELECT e.statistics_name, e.most_common_elems::text::text[], "
-                "e.most_common_elem_freqs, c.reltuples FROM pg_class c "
-                "LEFT JOIN pg_stats_ext_exprs e ON e.schemaname = current_schema() "
-                "AND e.tablename = c.relname WHERE c.oid = to_regclass(%s)",
-                [table],
-            )
-            found = cursor.fetchall()
-        frequencies = {
-            name: dict(zip(elements, shares, strict=False))
-            for name, elements, shares, _rows in found
-            if name and elements
-        }
-        return frequencies, found[0][3] if found else None
-
-    return _ngram_stats.get((using, "trigrams", table), NGRAM_STATS_SECONDS, read)
+    the expression statistics of ``table`` (``pg_stats_ext_exprs``)."""
+    return _element_statistics(
+        using,
+        ("trigrams", table),
+        "SELECT e.statistics_name, e.most_common_elems::text::text[], "
+        "e.most_common_elem_freqs, c.reltuples FROM pg_class c "
+        "LEFT JOIN pg_stats_ext_exprs e ON e.schemaname = current_schema() "
+        "AND e.tablename = c.relname WHERE c.oid = to_regclass(%s)",
+        [table],
+    )
 
 
 def _apply(queryset, terms, condition, aliases, exact):
