@@ -716,6 +716,9 @@ def main():
     from registry.models import CommunityGroup, Organization
 
     call_command("migrate", verbosity=0)
+    # Pages are served as in production (DEBUG off, whitenoise's manifest), which needs
+    # the static files collected: ``make serve`` does it, a fresh clone has not.
+    call_command("collectstatic", interactive=False, verbosity=0)
     loaded = (
         Organization.objects.count() == args.orgs and CommunityGroup.objects.count() == args.groups
     )

@@ -190,6 +190,21 @@ def test_group_ranking(groups):
     assert [g.pk for g in ordered] == [groups["chorus"].pk, groups["choir"].pk]
 
 
+@pytest.mark.parametrize("text", ["合唱", "hechang", "QYC", "赵桂芝"])
+def test_the_rest_after_the_best_matches_is_what_exclude_leaves(groups, text):
+    """``_after_first`` tests the best matches' condition only on the search's matches
+    (a CASE), and leaves the rows ``exclude()`` leaves: groups without a filing number
+    (NULL, so that the condition on the number is NULL) included."""
+    make_group(groups["choir"].street, groups["choir"].community, name="合唱")
+    make_group(groups["choir"].street, groups["choir"].community, name="合唱之家")
+    result = search_groups(CommunityGroup.objects.all(), text, private=True)
+    first = result.query.search_first
+    rest = search._after_first(result, first)
+    assert "CASE WHEN" in str(rest.query)
+    assert sorted(g.pk for g in rest) == sorted(g.pk for g in result.exclude(first))
+    assert set(result) - set(rest) == set(result.filter(first))
+
+
 # The normalizer and the n-grams --------------------------------------------------------------
 
 
@@ -433,6 +448,33 @@ def test_text_without_case_is_looked_for_in_the_name_itself(db):
         assert sorted(held.values_list("name", flat=True)) == expected, text
     assert search.caseless("合唱2026·") and not search.caseless("ⅷ")
     assert not search.caseless("abc") and not search.caseless("ß")
+
+
+def test_cased_text_is_looked_for_after_a_probe_and_finds_what_ilike_finds(db):
+    """``Holds`` with cased text lower-cases only the names that hold one of its
+    characters (``_probe``), and finds what PostgreSQL's ILIKE finds, which lower-cases
+    İ to i and the Kelvin sign to k: no probe is made of those two letters."""
+    names = [
+        "HCT合唱团", "hct舞蹈队", "Hct", "İstanbul之友", "Kelvin \u212a乐队", "ΣΑΣ合唱",
+        "A1书画社", "ABC合唱团", "合唱",
+    ]  # fmt: skip
+    for name in names:
+        make_organization(name=name)
+    everyone = Organization.objects.filter(name__in=names)
+    probes = {"hct": ("h", "H"), "is": ("s", "S"), "k": (), "i": (), "σα": (), "a1": ("1",)}
+    probes |= {"abc合唱": ("合",), "kv": ("v", "V")}
+    for text, probe in probes.items():
+        assert search._probe(text) == probe, text
+        held = everyone.filter(search.Holds(F("name"), Value(text)))
+        assert ("CASE WHEN strpos(" in str(held.query)) == bool(probe), text
+        expected = everyone.extra(where=["name ILIKE %s"], params=[f"%{text}%"])
+        assert sorted(held.values_list("name", flat=True)) == sorted(
+            expected.values_list("name", flat=True)
+        ), text
+    assert set(everyone.filter(search.Holds(F("name"), Value("k")))) >= {
+        Organization.objects.get(name="Kelvin \u212a乐队")
+    }
+    assert everyone.filter(search.Holds(F("name"), Value("is"))).get().name == "İstanbul之友"
 
 
 class OneCap(EstimatedCountPaginator):
