@@ -1169,7 +1169,12 @@ class EstimatedCountPaginator(Paginator):
         # the cap it is shown as it is, without counting: counting 2,001 matches of a
         # search reads each from the table to test it (50-90 ms at a million names,
         # bench/directory.py).
-        estimate = planner_estimate(queryset)
+        # A search alone: the rows its text is in by the statistics (``rows_holding``),
+        # which the planner would estimate from the same statistics (or, for three
+        # Latin letters, far worse: 870 for "hct", which 9,600 of three million groups
+        # hold), without the EXPLAIN (2.4 of the 45 ms of an API search).
+        held = searched_alone(queryset)
+        estimate = round(held) if held is not None else planner_estimate(queryset)
         if estimate > TRUSTED_ESTIMATE * cap:
             return estimate, False
         return self._keys_up_to(cap, estimate)

@@ -9,13 +9,14 @@ from django.test import RequestFactory
 from django.utils import translation
 from rest_framework import serializers
 
-from hepingorgs import api
+from hepingorgs import api, opendata
 from hepingorgs.opendata import (
     ChoiceLabelField,
     PublicListSerializer,
     PublicReadOnlyViewSet,
     row_writer,
 )
+from registry.api import OrganizationSerializer, OrganizationViewSet
 from registry.models import OrgStatus, Street
 
 
@@ -117,3 +118,29 @@ def test_cells_drf_would_treat_specially_are_written_as_drf_writes_them():
         whole = None
 
     assert row_writer(_Mapped())(mapping) == _Mapped().to_representation(mapping)
+
+
+def test_a_resource_sets_up_its_fields_once_for_each_language(demo_district, db, monkeypatch):
+    """``PublicListSerializer`` keeps each resource's row writer, one for each language:
+    the fields are made once, and the labels are the language's."""
+    opendata._list_writers.clear()
+    made = []
+    get_fields = OrganizationSerializer.get_fields
+
+    def counted(serializer):
+        made.append(translation.get_language())
+        return get_fields(serializer)
+
+    monkeypatch.setattr(OrganizationSerializer, "get_fields", counted)
+    rows = list(_list_serializer(OrganizationViewSet, []).child.Meta.model.objects.all()[:3])
+    labels = {}
+    for language in ["zh-hans", "en", "zh-hans", "en"]:
+        with translation.override(language):
+            data = _list_serializer(OrganizationViewSet, rows).data
+            reference = OrganizationSerializer()
+            assert data == [reference.to_representation(row) for row in rows]
+        labels.setdefault(language, data[0]["status_label"])
+        assert data[0]["status_label"] == labels[language]
+    assert labels["zh-hans"] != labels["en"]
+    # Once for each language's writer, and once for each DRF comparison above.
+    assert made.count("zh-hans") == 1 + 2 and made.count("en") == 1 + 2

@@ -7,11 +7,12 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from hepingorgs import opendata
 from hepingorgs.extensions import hooks
-from registry import filings, search
-from registry.models import CommunityGroup
+from registry import directory, filings, search
+from registry.models import CommunityGroup, CreditKind, CreditRecord
 from tests.conftest import make_group, make_organization
 
 pytest_plugins = ["tests.registry.directory_data"]
@@ -344,3 +345,30 @@ def test_query_counts_of_the_public_pages(client, orgs, groups, quanyechang, qyc
         # A street filter looks the street up first.
         assert _queries(client, url, {"street": quanyechang.code, "sort": "name"}) == count + 1
     assert _queries(client, profile) == profile_queries
+
+
+def test_the_public_organizations_query_is_made_once_a_day(db, monkeypatch):
+    """``directory.public_organizations`` keeps one query a day and hands out copies: a
+    copy is the caller's to evaluate, and the credit lists are those in force on the
+    day it is asked for."""
+    organization = make_organization(name="信用测试社")
+    today = timezone.localdate()
+    CreditRecord.objects.create(
+        organization=organization,
+        kind=CreditKind.ABNORMAL,
+        reason="无法取得联系",
+        decided_on=today - datetime.timedelta(days=10),
+        removed_on=today + datetime.timedelta(days=1),
+        removal_reason="恢复联系",
+    )
+    directory._public_organizations.clear()
+    first, second = directory.public_organizations(), directory.public_organizations()
+    assert first is not second and first.query is not second.query
+    assert first.get(pk=organization.pk).on_abnormal_list
+    assert list(first) and second._result_cache is None
+    (kept,) = directory._public_organizations.values()
+    assert kept._result_cache is None
+    tomorrow = today + datetime.timedelta(days=1)
+    monkeypatch.setattr(directory.timezone, "localdate", lambda: tomorrow)
+    assert not directory.public_organizations().get(pk=organization.pk).on_abnormal_list
+    assert list(directory._public_organizations) == [tomorrow]

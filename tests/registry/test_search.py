@@ -241,6 +241,32 @@ def test_the_database_function_holds_every_query_ngram(db):
             assert set(ngrams(name[start:end])) <= set(stored), name[start:end]
 
 
+def test_a_public_search_alone_is_estimated_from_the_statistics_it_read(db):
+    """A public list's search with nothing else narrowing it takes its estimate from
+    ``rows_holding`` (no EXPLAIN); with a filter, from the planner."""
+    for i in range(40):
+        make_organization(name=f"和平区养老服务中心{i:02d}号")
+    for i in range(120):
+        make_organization(name=f"南开区社区服务中心{i:03d}号")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE registry_organization")
+    search._ngram_stats.clear()
+    for text, held in [("养老", 40), ("hpq", 40)]:
+        result = search_organizations(Organization.objects.all(), text)
+        paginator = EstimatedCountPaginator(result, 10, search_cap=5, estimate_first=True)
+        with CaptureQueriesContext(connection) as queries:
+            count = paginator.count
+        statements = [q["sql"] for q in queries.captured_queries]
+        assert not any(sql.startswith("EXPLAIN") for sql in statements), text
+        assert count == round(search.searched_alone(result)) == pytest.approx(held, abs=8)
+        assert not paginator.count_is_exact
+    narrowed = search_organizations(Organization.objects.all(), "养老").filter(status="active")
+    paginator = EstimatedCountPaginator(narrowed, 10, search_cap=5, estimate_first=True)
+    with CaptureQueriesContext(connection) as queries:
+        assert paginator.count >= 1
+    assert queries.captured_queries[0]["sql"].startswith("EXPLAIN")
+
+
 def test_a_search_looks_up_the_rarest_pair_of_its_text(db):
     """With the table analyzed, a longer text looks up its rarest pair only, not 服务 (in
     every name here), and still finds exactly the names that hold the whole text."""
