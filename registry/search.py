@@ -717,24 +717,29 @@ def walked(queryset, start, stop, *, sparse=False):
         found = _with_settings(keys, start, stop, _WHOLE_WALK)
         settings = _WHOLE_WALK
     # Collecting first pays when the walk would give way again (it then costs its time
-    # limit on top of the collection) and costs the difference when it would not: worth
-    # it while collecting takes less than twice the walk's limit, as if the walk gave way
-    # every other time. "hct" collects in 29 ms after its walk's 25; a clerk's 合唱, whose
-    # walk gave way once on a cold cache and otherwise takes 10 ms, collects its 13,000
-    # matches in the street in 60 (bench/directory.py).
-    worth_it = (time.perf_counter() - started) * 1000 < 2 * int(_WALK["statement_timeout"])
-    if not sparse and settings is _COLLECT and not remembered and worth_it:
+    # limit on top of the collection) and costs the difference when it would not. It is
+    # remembered when collecting took less than the walk was given: then it is the
+    # quicker way whatever the walk would have taken. Not when it took longer: once,
+    # the walk of 养老服务 at a million names (3 ms, as a rule) gave way on a cold cache
+    # and its 12,000 matches were collected (20-40 ms) at every page for ten minutes
+    # (29 -> 43 ms p50 on the public page); and "hct" at three million groups, whose
+    # walk gave way twice in a row on a busy machine, was collected (29 ms) where it
+    # walks in 15-20 (bench/directory.py).
+    limit = int(_WALK["statement_timeout"])
+    took = (time.perf_counter() - started) * 1000
+    if not sparse and settings is _COLLECT and not remembered and took < limit:
         # The walk gave way and collecting did not: the next page of this search (or the
         # same search again) collects first, without waiting for the walk to give way.
         _collected_first.put(statement or _statement_key(keys), COLLECTED_FIRST_SECONDS, True)
-    elif remembered and settings is _COLLECT and not worth_it:
+    elif remembered and settings is _COLLECT and took >= 2 * limit:
         _collected_first.forget(statement)  # collecting takes longer now: walk first
     return found if keys is queryset else _rows_by_keys(queryset, found)
 
 
-# Searches whose walk gave way and whose matches were then collected in less than twice
-# its time limit (``walked``): their next pages are collected first, for this long. At most
-# COLLECTED_FIRST_KEPT of them, the oldest forgotten first: the key is what was typed.
+# Searches whose walk gave way and whose matches were then collected in less time than
+# the walk was given (``walked``): their next pages are collected first, for this long
+# (until collecting takes twice that). At most COLLECTED_FIRST_KEPT of them, the oldest
+# forgotten first: the key is what was typed.
 COLLECTED_FIRST_SECONDS = 600
 COLLECTED_FIRST_KEPT = 1000
 _collected_first = Kept(limit=COLLECTED_FIRST_KEPT)

@@ -760,11 +760,11 @@ def test_a_walk_that_runs_too_long_gives_way(organizations, monkeypatch, collect
 
 
 def test_a_search_whose_walk_gave_way_is_collected_first_next_time(organizations, monkeypatch):
-    """Once a search's walk has given way and its matches were collected in less than
-    twice the time the walk was given, its next pages (or the same search again) are
-    collected first, without waiting for the walk to give way, for
-    COLLECTED_FIRST_SECONDS; when collecting takes too long too, the search is walked
-    first again. Here each name a
+    """Once a search's walk has given way and its matches were collected in less time
+    than the walk was given, its next pages (or the same search again) are collected
+    first, without waiting for the walk to give way, for COLLECTED_FIRST_SECONDS; when
+    collecting takes too long (twice the walk's limit), the search is walked first
+    again. Here each name a
     walk tests takes 30 ms (pg_sleep while index scans are on, as in a walk); one a
     collection tests takes ``test.collect_pause`` seconds (none unless set)."""
     monkeypatch.setitem(search._WALK, "statement_timeout", "20")
@@ -798,7 +798,7 @@ def test_a_search_whose_walk_gave_way_is_collected_first_next_time(organizations
         cursor.execute("SET test.collect_pause = '0.05'")
     assert len(attempts(0, 2)) == 3 and len(search._collected_first) == 1
     assert "enable_bitmapscan" in attempts(0, 2)[0]
-    # A collection that took twice as long as the walk was given is not remembered: the
+    # A collection that took longer than the walk was given is not remembered: the
     # walk may give way only now and then (a cold cache), and collecting is slower.
     monkeypatch.setitem(search._COLLECT, "statement_timeout", "10000")
     search._collected_first.clear()
@@ -812,6 +812,55 @@ def test_a_search_whose_walk_gave_way_is_collected_first_next_time(organizations
     assert len(attempts(0, 2)) == 1 and len(search._collected_first) == 0
     with connection.cursor() as cursor:
         cursor.execute("RESET test.collect_pause")
+
+
+def test_a_search_is_collected_first_only_if_collecting_beat_the_walks_limit(
+    organizations, monkeypatch
+):
+    """A search whose walk gave way, and whose matches then took longer to collect than
+    the walk was given, is walked first again next time (the walk may have given way
+    to a cold cache, and collecting is not the quicker way then); collected in less
+    time than that, it is collected first. Each name a walk tests takes
+    ``test.walk_pause`` seconds; a collection pauses ``test.collect_pause`` seconds
+    once, at one of the matches."""
+    monkeypatch.setitem(search._WALK, "statement_timeout", "100")
+    paused = organizations[CENTRE].pk
+    pause = (
+        "CASE WHEN current_setting('enable_indexscan') = 'on'"
+        " THEN coalesce(nullif(current_setting('test.walk_pause', true), ''), '0')::float"
+        f" WHEN registry_organization.id = {paused}"
+        " THEN coalesce(nullif(current_setting('test.collect_pause', true), ''), '0')::float"
+        " ELSE 0 END"
+    )
+    slow = (
+        Organization.objects.alias(
+            pause=Func(RawSQL(pause, ()), function="pg_sleep", output_field=CharField())
+        )
+        .filter(pause__isnull=False, name__contains="养老")
+        .order_by("name_pinyin", "id")
+    )
+    expected = [o.name for o in slow[:2]]
+
+    def attempts(collect_pause):
+        with connection.cursor() as cursor:
+            cursor.execute("SET test.walk_pause = '0.06'")
+            cursor.execute(f"SET test.collect_pause = '{collect_pause}'")
+        with CaptureQueriesContext(connection) as queries:
+            assert [o.name for o in walked(slow, 0, 2)] == expected
+        statements = [q["sql"] for q in queries.captured_queries if "set_config" in q["sql"]]
+        return ["enable_indexscan" in sql for sql in statements]
+
+    search._collected_first.clear()
+    try:
+        # Walked (two names, 120 ms), gave way at 100, collected in 150: walked again.
+        assert attempts(0.15) == [False, True] and attempts(0.15) == [False, True]
+        assert len(search._collected_first) == 0
+        # Collected in less than the walk was given: collected first from then on.
+        assert attempts(0) == [False, True] and attempts(0) == [True]
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET test.walk_pause")
+            cursor.execute("RESET test.collect_pause")
 
 
 def attempts_of(queryset):
