@@ -1262,9 +1262,12 @@ SAMPLE_ROWS = 2000
 STAFF_SEARCH_COUNT_CAP = 500
 # A search alone that the statistics find in this many times the cap's rows is not
 # counted (``StaffPaginator._estimate``). Their share comes from a sample of 30,000 rows
-# (the default statistics target): 10,000 of three million names are some 100 of the
-# sample's rows, where fewer than 501 would be five.
-SURELY_MORE_TIMES = 20
+# (the default statistics target): 5,000 of three million names are some 50 of the
+# sample's rows, where fewer than 501 would be five or fewer (Poisson: about one chance
+# in 10^32 of seeing 50 then). In a smaller table the sample is a larger share of it,
+# and the whole of a table of 30,000 rows. Only statistics gone stale could mislead
+# (mass renames: registry rows are never deleted).
+SURELY_MORE_TIMES = 10
 
 
 class StaffPaginator(EstimatedCountPaginator):
