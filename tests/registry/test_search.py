@@ -741,13 +741,7 @@ def test_a_walk_that_runs_too_long_gives_way(organizations, monkeypatch, collect
     takes 30 ms to test (pg_sleep), so a 20 ms limit cannot be met."""
     monkeypatch.setitem(search._WALK, "statement_timeout", "20")
     monkeypatch.setitem(search._COLLECT, "statement_timeout", collect_timeout)
-    slow = (
-        Organization.objects.alias(
-            pause=Func(Value(0.03), function="pg_sleep", output_field=CharField())
-        )
-        .filter(pause__isnull=False, name__contains="养老")
-        .order_by("name_pinyin", "id")
-    )
+    slow = paused_search("0.03")
     with CaptureQueriesContext(connection) as queries:
         rows = walked(slow, 0, 2)
     assert [o.name for o in rows] == [o.name for o in slow[:2]]
@@ -772,13 +766,7 @@ def test_a_search_whose_walk_gave_way_is_collected_first_next_time(organizations
         "CASE WHEN current_setting('enable_indexscan') = 'on' THEN 0.03"
         " ELSE coalesce(nullif(current_setting('test.collect_pause', true), ''), '0')::float END"
     )
-    slow = (
-        Organization.objects.alias(
-            pause=Func(RawSQL(pause, ()), function="pg_sleep", output_field=CharField())
-        )
-        .filter(pause__isnull=False, name__contains="养老")
-        .order_by("name_pinyin", "id")
-    )
+    slow = paused_search(pause)
     expected = [o.name for o in slow]
 
     def attempts(start, stop):
@@ -832,13 +820,7 @@ def test_a_search_is_collected_first_only_if_collecting_beat_the_walks_limit(
         " THEN coalesce(nullif(current_setting('test.collect_pause', true), ''), '0')::float"
         " ELSE 0 END"
     )
-    slow = (
-        Organization.objects.alias(
-            pause=Func(RawSQL(pause, ()), function="pg_sleep", output_field=CharField())
-        )
-        .filter(pause__isnull=False, name__contains="养老")
-        .order_by("name_pinyin", "id")
-    )
+    slow = paused_search(pause)
     expected = [o.name for o in slow[:2]]
 
     def attempts(collect_pause):
@@ -861,6 +843,18 @@ def test_a_search_is_collected_first_only_if_collecting_beat_the_walks_limit(
         with connection.cursor() as cursor:
             cursor.execute("RESET test.walk_pause")
             cursor.execute("RESET test.collect_pause")
+
+
+def paused_search(pause):
+    """The organizations holding 养老, in pinyin order, each row tested pausing for
+    ``pause`` (SQL, seconds: ``pg_sleep``)."""
+    return (
+        Organization.objects.alias(
+            pause=Func(RawSQL(pause, ()), function="pg_sleep", output_field=CharField())
+        )
+        .filter(pause__isnull=False, name__contains="养老")
+        .order_by("name_pinyin", "id")
+    )
 
 
 def attempts_of(queryset):
