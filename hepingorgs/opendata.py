@@ -429,7 +429,9 @@ class PublicListSerializer(serializers.ListSerializer):
         key = (type(self.child), get_language())
         write = _list_writers.get(key)
         if write is None:
-            write = _list_writers[key] = row_writer(self.child)
+            # From a serializer of its own, without this request's context: the writer
+            # outlives the request.
+            write = _list_writers[key] = row_writer(type(self.child)())
         return [write(row) for row in rows]
 
 
@@ -438,7 +440,7 @@ class PublicListSerializer(serializers.ListSerializer):
 # client), so its fields are set up once a process: building a ModelSerializer's fields
 # (each model field inspected, each serializer field made) was 3 of the 45 ms an API
 # search took (bench/directory.py). A field that needs its serializer (a method field)
-# gets the one the writer was made with, whose context is not the request's.
+# gets the one the writer was made with, which has no context (no request).
 _list_writers = {}
 
 
