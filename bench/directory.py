@@ -629,6 +629,17 @@ def http_cases(clerk, staff):
          "/directory/?has_party_organization=true"),
         ("public: directory filters combined", public,
          f"/directory/?org_type=1&field=04&street={street}&status=active&evaluation_grade=4A"),
+        # Filters with a search or with each other (added in the eleventh round).
+        ("public: directory search 养老 + street + status", public,
+         f"/directory/?q=养老&street={street}&status=active"),
+        ("public: directory filter credit list now + street", public,
+         f"/directory/?credit_listed=true&street={street}"),
+        ("public: directory filter street + Party organization", public,
+         f"/directory/?street={street}&has_party_organization=true"),
+        ("public: directory every filter at once", public,
+         f"/directory/?org_type=1&category=community&field=04&street={street}&status=active"
+         "&evaluation_grade=4A&has_party_organization=true&credit_listed=false"
+         "&venture_funded=false"),
         ("public: directory by registration date", public, "/directory/?sort=-registered"),
         ("public: directory filter venture funded", public, "/directory/?venture_funded=true"),
         ("public: directory deep page 500", public, "/directory/?page=500"),

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from registry import directory, filings, search
-from registry.models import CommunityGroup, Organization
+from registry.models import AnnualReport, CommunityGroup, Organization
 from registry.search import (
     EstimatedCountPaginator,
     capped_count,
@@ -702,6 +702,26 @@ def test_a_small_search_result_reads_its_page_among_its_keys(organizations, monk
     statements = [q["sql"] for q in queries.captured_queries]
     assert statements[0].startswith("EXPLAIN") and "COUNT(" not in statements[1]
     assert all("= ANY(" in sql for sql in statements[2:]) and len(statements) == 4
+
+
+def test_a_page_among_its_keys_is_read_without_its_conditions_where_they_only_narrow(
+    organizations,
+):
+    """``_among_keys``: the rows of the keys a search found, in its order, without
+    testing the search again; a query joined to several rows of another table for one
+    of its own keeps its conditions, so its rows stay the same."""
+    result = search_organizations(Organization.objects.all(), "养老").order_by(
+        "search_rank", "name_pinyin", "id"
+    )
+    keys = list(result.order_by().values_list("pk", flat=True))
+    among = search._among_keys(result, keys)
+    assert "strpos" not in str(among.query) and list(among) == list(result)
+    for organization in organizations.values():
+        AnnualReport.objects.create(organization=organization, year=2015, result="qualified")
+        AnnualReport.objects.create(organization=organization, year=2016, result="qualified")
+    joined = Organization.objects.filter(annual_reports__year=2016).order_by("name_pinyin")
+    among = search._among_keys(joined, list(joined.values_list("pk", flat=True)))
+    assert "2016" in str(among.query) and list(among) == list(joined)
 
 
 def test_a_list_the_planner_expects_to_be_large_is_not_counted(organizations, monkeypatch):
