@@ -491,6 +491,11 @@ class Organization(PinyinMixin):
                 fields=["priority_category", "field", "street", "grade", "party_form"],
                 name="organization_filters",
             ),
+            # A street's keys from the index alone, for conditions that meet them with
+            # another table's rows (the credit lists: a semi join read the street's
+            # 133,000 rows from the table, 136 ms at a million organizations; 40 from
+            # this index, bench/directory.py).
+            models.Index(fields=["street", "id"], name="organization_street_key"),
         ]
         triggers = [touch_updated_at()]
 
