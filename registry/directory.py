@@ -13,6 +13,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hepingorgs.kept import Kept
 from registry.models import (
     NUMBERED_STATUSES,
     CommunityGroup,
@@ -103,15 +104,12 @@ def public_organizations():
     took at a million organizations (bench/directory.py). Each copy is the caller's to
     filter and evaluate; the one kept is never evaluated."""
     today = timezone.localdate()
-    kept = _public_organizations.get(today)
-    if kept is None:
-        _public_organizations.clear()  # yesterday's
-        kept = _public_organizations[today] = _public_organizations_on()
-    return kept.all()
+    return _public_organizations.get(today, DAY_SECONDS, _public_organizations_on).all()
 
 
-# {date: the queryset of public_organizations() on that day}
-_public_organizations = {}
+DAY_SECONDS = 24 * 60 * 60
+# {date: the queryset of public_organizations() on that day}, today's alone.
+_public_organizations = Kept(limit=1)
 
 
 def _public_organizations_on():

@@ -115,10 +115,6 @@ TRUSTED_ESTIMATE = 4
 SEARCH_MAX_LENGTH = 100
 
 
-# The end of the name of a query's alias for a column's n-grams (``_name_ngrams``).
-NGRAMS_ALIAS = "_ngrams"
-
-
 class Ngrams(Func):
     """The name's characters and character pairs, lower-cased (``registry_ngrams``)."""
 
@@ -351,7 +347,7 @@ class _Terms:
         street = _street_of(queryset)
         holds, looked_up, aliases = Q(), Q(), {}
         for column in columns:
-            alias = f"_{column}{NGRAMS_ALIAS}"
+            alias = f"_{column}_ngrams"
             index = indexes[Ngrams, column]
             keys = ngrams_to_look_up(self.value, queryset.db, index)
             # The share of rows found, for StaffPaginator._sparse: the whole table's.
@@ -886,7 +882,7 @@ def _after_first(queryset, first):
         return queryset.exclude(first)
     unranked = Case(
         When(
-            _without_lookups(condition),
+            _without_lookups(condition, queryset.query.annotations),
             then=Case(When(first, then=Value(False)), default=Value(True)),
         ),
         default=Value(False),
@@ -895,10 +891,11 @@ def _after_first(queryset, first):
     return queryset.filter(unranked)
 
 
-def _without_lookups(condition):
-    """The ``Q`` ``condition`` without its n-gram look-ups (``alias__contains`` of an
-    ``Ngrams`` alias, or an OR of them) where they are conditions of an AND: a weaker
-    condition, which every row that meets ``condition`` meets."""
+def _without_lookups(condition, aliases):
+    """The ``Q`` ``condition`` without its n-gram look-ups (``alias__contains`` where
+    ``aliases`` names an ``Ngrams``, or an OR of them) where they are conditions of an
+    AND: a weaker condition, which every row that meets ``condition`` meets (the Q-level
+    counterpart of ``without_ngrams``, for a ``When``)."""
 
     def looked_up(child):
         if isinstance(child, Q):
@@ -907,13 +904,16 @@ def _without_lookups(condition):
                 and not child.negated
                 and all(map(looked_up, child.children))
             )
-        return isinstance(child, tuple) and child[0].endswith(f"{NGRAMS_ALIAS}__contains")
+        if not isinstance(child, tuple):
+            return False
+        alias, _, lookup = child[0].partition("__")
+        return lookup == "contains" and isinstance(aliases.get(alias), Ngrams)
 
     if not isinstance(condition, Q):
         return condition
     dropped = condition.connector == Q.AND and not condition.negated
     children = [
-        _without_lookups(child)
+        _without_lookups(child, aliases)
         for child in condition.children
         if not (dropped and looked_up(child))
     ]

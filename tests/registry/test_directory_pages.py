@@ -366,9 +366,11 @@ def test_the_public_organizations_query_is_made_once_a_day(db, monkeypatch):
     assert first is not second and first.query is not second.query
     assert first.get(pk=organization.pk).on_abnormal_list
     assert list(first) and second._result_cache is None
-    (kept,) = directory._public_organizations.values()
-    assert kept._result_cache is None
+    kept = directory._public_organizations.peek(today)
+    assert kept is not None and kept._result_cache is None
     tomorrow = today + datetime.timedelta(days=1)
     monkeypatch.setattr(directory.timezone, "localdate", lambda: tomorrow)
     assert not directory.public_organizations().get(pk=organization.pk).on_abnormal_list
-    assert list(directory._public_organizations) == [tomorrow]
+    assert directory._public_organizations.peek(tomorrow) is not None
+    assert directory._public_organizations.peek(today) is None
+    assert len(directory._public_organizations) == 1
