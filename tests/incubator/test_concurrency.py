@@ -70,6 +70,8 @@ def test_many_concurrent_claims_on_one_desk_leave_one_holder():
     # Each loser is refused by the constraint. Among several waiters on one exclusion
     # constraint PostgreSQL may also find a cycle (two of them each waiting for the
     # other's insert) and cancel one as a deadlock: refused all the same, nothing saved.
+    # Every loser may go that way (a chain of such pairs ending at the winner), so the
+    # test does not ask for at least one constraint error; CI once saw five deadlocks.
     # The admin's form queues the saves of one desk on its row (ResidencyForm.clean),
     # so people see the constraint's message, never a deadlock.
     assert len(errors) == 5
@@ -78,7 +80,6 @@ def test_many_concurrent_claims_on_one_desk_leave_one_holder():
         assert isinstance(error, IntegrityError) or (
             isinstance(error, OperationalError) and deadlock
         ), error
-    assert any(isinstance(error, IntegrityError) for error in errors)
     assert Residency.objects.count() == 1
 
 
