@@ -369,7 +369,7 @@ def load(args):
     import psycopg
     from django.db import connection
 
-    from registry.models import Community, FilingCategory, Street
+    from registry.models import Community, FilingCategory, Street, mark_ever_listed_sql
 
     rng = random.Random(2026)
     pinyin = PinyinCache()
@@ -414,6 +414,8 @@ def load(args):
         )
         print(f"  {args.orgs:,} organizations copied at {time.perf_counter() - started:.0f} s")
         copy_rows(cursor, "registry_creditrecord", CREDIT_COLUMNS, credit_rows(args.orgs))
+        # What the listings' triggers (off for the load) would have marked.
+        cursor.execute(mark_ever_listed_sql("registry_creditrecord"))
         copy_rows(
             cursor,
             "registry_communitygroup",

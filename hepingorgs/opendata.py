@@ -532,8 +532,13 @@ class PublicFilterSet(django_filters.FilterSet):
     )
 
     def filter_queryset(self, queryset):
-        queryset = super().filter_queryset(queryset)
-        sort = self.form.cleaned_data.get("sort") or ""
+        # As django-filter does, but the search (``q``) last, once the other filters
+        # narrow the rows: a search within one street then looks up that street's
+        # n-grams alone (``registry.search._Terms.name_condition``).
+        data = self.form.cleaned_data
+        for name in sorted(data, key=lambda name: name == "q"):
+            queryset = self.filters[name].filter(queryset, data[name])
+        sort = data.get("sort") or ""
         ordering = self.SORTS.get(sort) or next(iter(self.SORTS.values()))
         if not sort and SEARCH_RANK in queryset.query.annotations:
             # 0 exact, 1 prefix, 2 the rest: the best match has the lowest rank.

@@ -9,7 +9,7 @@ public, whatever their status, as on the national platform.
 """
 
 from django.db import models
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -88,8 +88,14 @@ def current_listings(*kinds):
 
 
 def on_credit_list():
-    """Condition: the organization is on the abnormal-activity or serious list today."""
-    return Exists(
+    """Condition: the organization is on the abnormal-activity or serious list today.
+
+    Among the organizations ever listed (``Organization.ever_credit_listed``, which the
+    database keeps), so that an index finds the few that may be (by street:
+    ``organization_listed_street``): meeting a street's 166,000 organizations with
+    10,000 listings took 35-50 ms at a million organizations. Negated, it is true of
+    every organization never listed, as it should be."""
+    return Q(ever_credit_listed=True) & Exists(
         current_listings(CreditKind.ABNORMAL, CreditKind.SERIOUS).filter(
             organization=OuterRef("pk")
         )

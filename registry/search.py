@@ -40,11 +40,12 @@ from functools import cache, cached_property
 
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.lookups import DataContains
-from django.core.exceptions import EmptyResultSet
+from django.core.exceptions import EmptyResultSet, FieldDoesNotExist
 from django.core.paginator import Paginator
 from django.db import OperationalError, connections, models, transaction
 from django.db.models import Case, F, Func, IntegerField, Q, Value, When
-from django.db.models.expressions import Col, CombinedExpression
+from django.db.models.constants import LOOKUP_SEP
+from django.db.models.expressions import Col, CombinedExpression, OrderBy
 from django.db.models.functions import Reverse
 from django.db.models.lookups import Exact
 from django.db.models.sql.where import AND, OR, WhereNode
@@ -323,6 +324,8 @@ class _Terms:
         self.code = code if code.isascii() and code.isalnum() else ""
         # (n-grams, index) of each n-gram look-up, for ``StaffPaginator._sparse``.
         self.lookups = []
+        # Whether a look-up is of one street's n-grams (``name_condition``).
+        self.by_street = False
 
     def name_condition(self, queryset, *columns):
         """Substring of a name (or of any of ``columns``, by default the name), served by
@@ -358,6 +361,7 @@ class _Terms:
             else:
                 aliases[alias] = StreetNgrams("street", column)
                 keys = [f"{street} {key}" for key in keys]
+                self.by_street = True
             looked_up |= Q(**{f"{alias}__contains": keys})
         # The substring test first: where a row is tested rather than found through the
         # index, the cheap test rejects it before the n-grams are computed.
@@ -525,6 +529,13 @@ def _apply(queryset, terms, condition, aliases, exact):
     # Each on its own too, for a page's best matches (``_best_keys``).
     found.query.search_exact = exact
     found.query.search_prefix = prefix
+    if terms.by_street:
+        # Matches collected through the street's n-grams test the street on each of
+        # them (``walked``, ``EstimatedCountPaginator._keys_up_to``): PostgreSQL would
+        # intersect them with a bitmap of the street's every row (166,000 rows, 13 of
+        # the 22 ms of a search's keys with a street and a status at a million
+        # organizations). The planner's estimate is asked of the condition as it is.
+        found.query.collect_tested_per_row = "street_id"
     if terms.chinese and condition is looked_up:
         # The n-gram look-ups whose statistics tell the share of rows the search finds,
         # for ``StaffPaginator._sparse``. Not for Latin text or homophones: a trigram's
@@ -752,17 +763,108 @@ def _statement_key(queryset):
     )
 
 
+def ordered_keys(queryset, limit, *, index_only=False):
+    """The primary keys of ``queryset``'s first ``limit`` rows found in any order (the
+    plan of a count, without a walk of its ordering's index), sorted in ``queryset``'s
+    order when they are all of its rows (fewer than ``limit``): its count, and the keys
+    of each of its pages. One statement, or two where they are ordered by key.
+
+    The values it is ordered by are read with the keys, in a derived table
+    (``SELECT * FROM (SELECT pk, <ordering> ... LIMIT n) ORDER BY ...``), so each row
+    is visited once: reading the keys and then the rows of the keys in the list's order
+    visited each twice (a search with a street and a status, 1,820 rows at a million
+    organizations: 22 + 19 ms; so, 9 ms; EXPLAIN ANALYZE). Not when the keys come from
+    an index alone (``index_only``: the street's keys for the credit list), whose plan
+    the ordering's columns would turn into reading the table (40 -> 176 ms); nor when
+    the ordering cannot be written as columns (``_ordering_terms``). Then the keys are
+    read as they are found and, when they are all there, ordered by key among them
+    (``_among_keys``; the credit list with a street, 1,645 keys: 8 ms)."""
+    terms = None if index_only else _ordering_terms(queryset)
+    if terms is None:
+        found = list(queryset.order_by().values_list("pk", flat=True)[:limit])
+        if len(found) == limit:  # more rows than are read: a count's, as found
+            return found
+        return list(_among_keys(queryset, found).values_list("pk", flat=True)) if found else []
+    listed = queryset.order_by()
+    names = [f"_order_{number}" for number in range(len(terms))]
+    listed = listed.annotate(
+        **{name: term.expression for name, term in zip(names, terms, strict=True)}
+    )
+    listed = listed.values_list("pk", *names)[:limit]
+    sql, params = listed.query.get_compiler(listed.db).as_sql()
+    order = ", ".join(
+        f"{position} {'DESC' if term.descending else 'ASC'}"
+        + (" NULLS FIRST" if term.nulls_first else " NULLS LAST" if term.nulls_last else "")
+        for position, term in enumerate(terms, 2)
+    )
+    with connections[listed.db].cursor() as cursor:
+        cursor.execute(f"SELECT * FROM ({sql}) AS listed ORDER BY {order}", params)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _ordering_terms(queryset):
+    """``queryset``'s ordering as ``OrderBy`` expressions of its own columns and
+    annotations (``_own_value``), to be read as values (``ordered_keys``); None when it
+    is something else: a related model's ordering (a foreign key's name), a path through
+    a reverse or many-to-many relation, random order, raw SQL, or a query whose rows are
+    not one per key (distinct, grouped, combined)."""
+    query = queryset.query
+    if query.distinct or query.combinator or query.extra_order_by or query.group_by:
+        return None
+    ordering = query.order_by or (query.get_meta().ordering if query.default_ordering else ())
+    if not ordering:
+        return None
+    terms = []
+    for term in ordering:
+        if isinstance(term, str):
+            name = term.removeprefix("-")
+            if not _own_value(query, name):
+                return None
+            terms.append(OrderBy(F(name), descending=term.startswith("-")))
+        elif isinstance(term, OrderBy) and isinstance(term.expression, F):
+            if not _own_value(query, term.expression.name):
+                return None
+            terms.append(term)
+        else:
+            return None
+    return terms
+
+
+def _own_value(query, name):
+    """Whether ``name`` is one of the query's annotations, or a column of its model or
+    of a model it reaches forward through foreign keys (one row for each of its own),
+    that is no relation itself (ordering by a foreign key means the related model's
+    ordering)."""
+    if name in query.annotations or name == "pk":
+        return True
+    opts = query.get_meta()
+    *path, last = name.split(LOOKUP_SEP)
+    try:
+        for step in path:
+            field = opts.get_field(step)
+            if not (field.many_to_one or field.one_to_one) or not field.concrete:
+                return False
+            opts = field.related_model._meta
+        field = opts.get_field(last)
+    except FieldDoesNotExist:
+        return False
+    return field.concrete and not field.is_relation
+
+
 def _among_keys(queryset, keys):
-    """``queryset``'s rows with these primary keys, in its own order (its annotations,
-    a search's rank among them, computed for them alone), without its conditions when
-    they are what found the keys: a search with a street and a status filter tested its
-    1,567 matches' n-grams again to order them (50 of a 90 ms page at a million
-    organizations; EXPLAIN ANALYZE). Kept where dropping them could change the rows:
-    a grouped query (an aggregate its conditions narrow), or one joined to a table
-    that may hold several rows for one of its own (a reverse or many-to-many join)."""
+    """``queryset``'s rows with these primary keys (a list, or a query of them), in its
+    own order (its annotations, a search's rank among them, computed for them alone),
+    without its conditions when they are what found the keys: a search with a street and
+    a status filter tested its 1,567 matches' n-grams again to order them (50 of a 90 ms
+    page at a million organizations; EXPLAIN ANALYZE). Kept where dropping them could
+    change the rows: a grouped query (an aggregate its conditions narrow), or one joined
+    to a table that may hold several rows for one of its own (a reverse or many-to-many
+    join)."""
     rows = queryset._chain()
     if _conditions_only_narrow(rows.query):
         rows.query.where = WhereNode()
+    if isinstance(keys, models.QuerySet):
+        return rows.filter(pk__in=keys)
     return rows.filter(AnyOf(F("pk"), keys))
 
 
@@ -1122,14 +1224,35 @@ def _table_rows(queryset):
 
 def planner_estimate(queryset):
     """PostgreSQL's estimate of the number of rows (EXPLAIN, nothing is read)."""
-    if queryset.query.is_empty():  # none(): no statement to explain
-        return 0
+    plan = _plan(queryset)
+    return 0 if plan is None else int(plan["Plan Rows"])
+
+
+def _plan(queryset):
+    """PostgreSQL's plan of ``queryset``'s rows, unordered (EXPLAIN's JSON, nothing is
+    read); None for ``none()``, which has no statement."""
+    if queryset.query.is_empty():
+        return None
     if not queryset.query.distinct and not queryset.query.group_by:
         # The key alone has as many rows: the columns, annotations and joins a page
         # shows (a public list's credit listings) are neither compiled nor planned.
         queryset = queryset.values("pk")
-    plan = json.loads(queryset.order_by().explain(format="json"))
-    return int(plan[0]["Plan"]["Plan Rows"])
+    return json.loads(queryset.order_by().explain(format="json"))[0]["Plan"]
+
+
+# Rows that a plan reading them from an index alone may read from the table instead
+# for the values a list is ordered by (``ordered_keys``): ordering up to 2,000 keys
+# among them takes 8-13 ms at a million organizations, reading 3,300 rows of a street
+# ever on a credit list 3 ms, and reading a street's 166,000 rows 130 ms.
+TABLE_READ_ROWS = 10000
+
+
+def _reads_index_only(plan):
+    """Whether ``plan`` (EXPLAIN's JSON) expects to find more than
+    ``TABLE_READ_ROWS`` rows from an index alone somewhere."""
+    if plan["Node Type"] == "Index Only Scan" and plan["Plan Rows"] > TABLE_READ_ROWS:
+        return True
+    return any(_reads_index_only(child) for child in plan.get("Plans", ()))
 
 
 def estimated_count(queryset, cap=COUNT_CAP):
@@ -1206,21 +1329,30 @@ class EstimatedCountPaginator(Paginator):
         # Latin letters, far worse: 870 for "hct", which 9,600 of three million groups
         # hold), without the EXPLAIN (2.4 of the 45 ms of an API search).
         held = searched_alone(queryset)
-        estimate = round(held) if held is not None else planner_estimate(queryset)
+        if held is not None:
+            estimate, index_only = round(held), False  # a search reads the names it tests
+        else:
+            plan = _plan(queryset)
+            estimate, index_only = int(plan["Plan Rows"]), _reads_index_only(plan)
         if estimate > TRUSTED_ESTIMATE * cap:
             return estimate, False
-        return self._keys_up_to(cap, estimate)
+        return self._keys_up_to(cap, estimate, index_only=index_only)
 
-    def _keys_up_to(self, cap, estimate):
-        """Reads the list's keys, no further than ``cap + 1`` and in no order (the plan
-        of a count). When they are all there, they are the exact count, and the page's
-        rows are then read among them by key: the list's filters or search are looked up
-        once, not once to count and again for the page (two bitmap intersections of 30
-        ms each for five filters at a million organizations), and PostgreSQL plans the
-        page for the page's rows (for a credit code it planned its credit-listing
-        look-ups for many rows: two reads of every listing, 17 ms, for one row)."""
+    def _keys_up_to(self, cap, estimate, *, index_only=False):
+        """Reads the list's keys, no further than ``cap + 1`` (the plan of a count), in
+        the list's order (``ordered_keys``). When they are all there, they are the exact
+        count and the page's keys at once, and the page's rows are then read by key:
+        the list's filters or search are looked up once, not once to count and again for
+        the page (two bitmap intersections of 30 ms each for five filters at a million
+        organizations), and PostgreSQL plans the rows' annotations for the page's rows
+        (for a credit code it planned its credit-listing look-ups for many rows: two
+        reads of every listing, 17 ms, for one row). ``index_only``: the plan finds the
+        keys from an index alone (``ordered_keys``)."""
         queryset = self.object_list
-        keys = list(queryset.order_by().values_list("pk", flat=True)[: cap + 1])
+        column = getattr(queryset.query, "collect_tested_per_row", None)
+        if column:
+            queryset = tested_per_row(queryset, column)
+        keys = ordered_keys(queryset, cap + 1, index_only=index_only)
         if len(keys) <= cap:
             self._matching_keys = keys
             return len(keys), True
@@ -1237,8 +1369,7 @@ class EstimatedCountPaginator(Paginator):
             if top + self.orphans >= self.count:
                 top = self.count
             if self._matching_keys is not None:
-                keys = self._matching_keys
-                rows = list(_among_keys(self.object_list, keys)[bottom:top]) if keys else []
+                rows = _rows_by_keys(self.object_list, self._matching_keys[bottom:top])
             elif first is not None:
                 rows = self.object_list[bottom:top]
             else:

@@ -2,6 +2,7 @@
 profiles, community groups; Chinese, accessible, no private data."""
 
 import datetime
+import re
 
 import pytest
 from django.db import connection
@@ -87,6 +88,36 @@ def test_filters(client, orgs, quanyechang):
     assert query(has_party_organization="true") == ["和平区养老服务中心"]
     assert len(query(has_party_organization="false")) == 3
     assert query(q="和平区", street=quanyechang.code, org_type="1") == ["和平区慈善协会"]
+
+
+def test_a_search_within_a_street_looks_up_that_streets_ngrams_and_tests_the_street(
+    client, orgs, quanyechang, xiaobailou
+):
+    """The search runs after the other filters, so a street narrows its look-up to the
+    street's n-grams (``registry_street_ngrams``), and the keys' statement tests the
+    street on each match (``street_id + 0``) rather than reading the street's rows;
+    the rows are those of the search and the street."""
+    elsewhere = make_organization(name="和平区另一家养老院", street=xiaobailou)
+    statements = []
+
+    def sql_of(url, params):
+        statements.clear()
+
+        def record(execute, sql, params, many, context):
+            statements.append(sql % tuple(map(repr, params or ())))
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(record):
+            return names(client.get(url, params))
+
+    assert sql_of(ORGS, {"q": "养老", "street": quanyechang.code}) == ["和平区养老服务中心"]
+    keys = [sql for sql in statements if "AS listed ORDER BY" in sql]
+    assert len(keys) == 1 and "registry_street_ngrams" in keys[0]
+    assert re.search(rf'\("registry_organization"."street_id" \+ \S+\) = {quanyechang.pk}', keys[0])
+    assert elsewhere.name in sql_of(ORGS, {"q": "养老"})
+    # Latin text has no street n-grams: the street is looked up as it is.
+    assert sql_of(ORGS, {"q": "yanglao", "street": xiaobailou.code}) == [elsewhere.name]
+    assert not any("registry_street_ngrams" in sql for sql in statements)
 
 
 def test_sort_by_registration_date(client, orgs):

@@ -2,6 +2,8 @@
 (registry.search): how people type, ranking, the normalizer, the indexes behind it, and
 the counts that stay cheap on a large register."""
 
+import datetime
+
 import pytest
 from django.core.cache import cache
 from django.db import connection
@@ -671,9 +673,10 @@ def test_a_deep_page_of_a_large_filtered_list_comes_by_keys(organizations):
     assert [o.pk for n in (1, 2) for o in paginator.page(n)] == expected[:4]
 
 
-def test_a_small_list_reads_its_keys_once_and_its_page_among_them(organizations):
-    """Up to the cap an unsearched list is counted by reading its keys, and the page's
-    rows are read among those keys: its filters are looked up once, not twice."""
+def test_a_small_list_reads_its_keys_once_in_order_and_each_page_by_key(organizations):
+    """Up to the cap an unsearched list is counted by reading its keys with the values
+    it is ordered by, sorted in the same statement; each page's rows are then read by
+    key: its filters are looked up once, not twice."""
     listed = Organization.objects.exclude(name=CHAMBER).order_by("name_pinyin", "id")
     expected = [o.pk for o in listed]
     paginator = EstimatedCountPaginator(listed, 2, estimate_first=True)
@@ -682,9 +685,11 @@ def test_a_small_list_reads_its_keys_once_and_its_page_among_them(organizations)
     assert (paginator.count, paginator.count_is_exact) == (len(expected), True)
     assert [pk for page in pages for pk in page] == expected
     statements = [q["sql"] for q in queries.captured_queries]
-    assert statements[0].startswith("EXPLAIN") and "LIMIT 10001" in statements[1]
-    # Each page: its rows among the keys, one statement with one array parameter.
-    assert len(statements) == 2 + 3 and all("= ANY(" in sql for sql in statements[2:])
+    assert statements[0].startswith("EXPLAIN")
+    assert "LIMIT 10001) AS listed ORDER BY 2 ASC, 3 ASC" in statements[1]
+    # Each page: its rows by key, with no condition of the list's tested again.
+    assert len(statements) == 2 + 3
+    assert all(" IN (" in sql and CHAMBER not in sql for sql in statements[2:])
 
 
 def test_a_small_search_result_reads_its_page_among_its_keys(organizations, monkeypatch):
@@ -701,7 +706,94 @@ def test_a_small_search_result_reads_its_page_among_its_keys(organizations, monk
     assert [pk for page in pages for pk in page] == expected[:4]
     statements = [q["sql"] for q in queries.captured_queries]
     assert statements[0].startswith("EXPLAIN") and "COUNT(" not in statements[1]
-    assert all("= ANY(" in sql for sql in statements[2:]) and len(statements) == 4
+    assert "AS listed ORDER BY 2 ASC, 3 ASC, 4 ASC" in statements[1]
+    assert all("strpos" not in sql for sql in statements[2:]) and len(statements) == 4
+
+
+@pytest.mark.parametrize("index_only", [False, True])
+@pytest.mark.parametrize(
+    "ordering",
+    [
+        ("search_rank", "name_pinyin", "id"),
+        ("-registered_on", "-pk"),
+        (F("grade_expires_on").asc(nulls_first=True), "id"),
+        (F("grade_expires_on").desc(nulls_last=True), "-id"),
+        ("grade_expires_on", "name"),
+        ("-grade_expires_on", "name"),
+    ],
+)
+def test_ordered_keys_are_the_lists_keys_in_its_order(organizations, ordering, index_only):
+    """Read with the values they are ordered by (or, ``index_only``, ordered by key
+    among them), the keys come in the list's own order, NULLs where it puts them."""
+    # Some of the matches graded, the others not: NULLs to place.
+    Organization.objects.filter(name__startswith="养老服务中心").update(
+        grade="4A",
+        grade_awarded_on=datetime.date(2022, 1, 1),
+        grade_expires_on=datetime.date(2027, 1, 1),
+    )
+    result = search_organizations(Organization.objects.all(), "养老").order_by(*ordering)
+    expected = list(result.values_list("pk", flat=True))
+    assert len(expected) > 3
+    with CaptureQueriesContext(connection) as queries:
+        keys = search.ordered_keys(result, 100, index_only=index_only)
+    assert keys == expected and len(queries) == 1 + index_only
+    # No more than the limit are read, in whatever order they are found: a count's.
+    limited = search.ordered_keys(result, 3, index_only=index_only)
+    assert len(limited) == 3 and set(limited) <= set(expected)
+    # All of them, one more than there are: in order.
+    assert search.ordered_keys(result, len(expected) + 1, index_only=index_only) == expected
+
+
+def test_ordered_keys_through_a_foreign_key_are_read_as_values(organizations):
+    """A column reached forward through a foreign key (one row for each key) is read as
+    a value, a NULL street included."""
+    listed = Organization.objects.order_by("-street__name", "id")
+    assert search._ordering_terms(listed) is not None
+    with CaptureQueriesContext(connection) as queries:
+        keys = search.ordered_keys(listed, 100)
+    assert keys == list(listed.values_list("pk", flat=True))
+    assert "AS listed ORDER BY 2 DESC, 3 ASC" in queries[0]["sql"] and len(queries) == 1
+
+
+def test_ordered_keys_of_an_ordering_through_a_relation_are_ordered_among_them(
+    organizations,
+):
+    """A foreign key's name orders by the related model's ordering, and a reverse path
+    may give several rows for one: neither is read as a value of the row; the keys are
+    ordered among them."""
+    for ordering in (("street", "id"), ("annual_reports__year", "-id")):
+        listed = Organization.objects.order_by(*ordering)
+        assert search._ordering_terms(listed) is None
+        with CaptureQueriesContext(connection) as queries:
+            keys = search.ordered_keys(listed, 100)
+        assert keys == list(listed.values_list("pk", flat=True))
+        assert "AS listed ORDER BY" not in queries[0]["sql"]
+
+
+def test_a_list_whose_keys_come_from_an_index_alone_orders_them_among_them(
+    organizations, monkeypatch
+):
+    """``_reads_index_only``: whether the count's plan finds many keys from an index
+    alone (reading the ordering's values would change that plan); the paginator orders
+    the keys among them, in the same one statement, and the pages are the same."""
+    many = search.TABLE_READ_ROWS + 1
+    plan = {"Node Type": "Hash Join", "Plans": [{"Node Type": "Seq Scan", "Plan Rows": many}]}
+    assert not search._reads_index_only(plan)
+    index_only = {"Node Type": "Index Only Scan", "Plan Rows": many - 1}
+    plan["Plans"].append({"Node Type": "Hash", "Plan Rows": 1, "Plans": [index_only]})
+    assert not search._reads_index_only(plan)  # few: read from the table all the same
+    index_only["Plan Rows"] = many
+    assert search._reads_index_only(plan)
+    listed = Organization.objects.exclude(name=CHAMBER).order_by("-registered_on", "-id")
+    expected = [o.pk for o in listed]
+    monkeypatch.setattr(search, "_reads_index_only", lambda plan: True)
+    paginator = EstimatedCountPaginator(listed, 2, estimate_first=True)
+    with CaptureQueriesContext(connection) as queries:
+        pages = [[o.pk for o in paginator.page(n)] for n in (1, 2)]
+    assert pages == [expected[:2], expected[2:4]] and paginator.count == len(expected)
+    keys, ordered = queries[1]["sql"], queries[2]["sql"]
+    assert "AS listed" not in keys and "LIMIT 10001" in keys
+    assert "= ANY(" in ordered and "ORDER BY" in ordered and len(queries) == 5
 
 
 def test_a_page_among_its_keys_is_read_without_its_conditions_where_they_only_narrow(

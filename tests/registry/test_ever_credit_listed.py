@@ -1,0 +1,92 @@
+"""``Organization.ever_credit_listed``: kept by the database from every write of a credit
+listing (bulk writes and raw SQL included), never cleared, and never more than a guide:
+"on a credit list now" (``directory.on_credit_list``) gives the same organizations as the
+listings alone, for today's date, negated too."""
+
+import datetime
+
+from django.db import connection
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from registry import directory
+from registry.models import CreditKind, CreditRecord, Organization
+from tests.conftest import make_organization
+from tests.registry.test_directory_updated_at import _age, just_now
+
+TODAY = timezone.localdate()
+DAY = datetime.timedelta(days=1)
+
+
+def listing(organization, kind=CreditKind.ABNORMAL, decided_on=None, **fields):
+    return CreditRecord(
+        organization=organization,
+        kind=kind,
+        reason="未按规定报送年度工作报告",
+        decided_on=decided_on or TODAY - 30 * DAY,
+        **fields,
+    )
+
+
+def flag(organization):
+    return Organization.objects.values_list("ever_credit_listed", flat=True).get(pk=organization.pk)
+
+
+def test_a_listing_marks_its_organization_moves_its_time_and_leaves_history(db):
+    org = make_organization()
+    assert flag(org) is False
+    _age(Organization, org.pk)
+    events = org.events.count()
+    listing(org).save()
+    org.refresh_from_db()
+    assert org.ever_credit_listed and just_now(org.updated_at)
+    latest = org.events.order_by("-pgh_id").first()
+    assert org.events.count() == events + 1 and latest.ever_credit_listed
+
+
+def test_a_penalty_is_no_listing(db):
+    org = make_organization()
+    listing(org, kind=CreditKind.PENALTY).save()
+    assert flag(org) is False
+
+
+def test_bulk_writes_raw_sql_and_a_changed_kind_mark_too(db):
+    bulk, raw, changed, other = (make_organization() for _ in range(4))
+    CreditRecord.objects.bulk_create([listing(bulk), listing(bulk, CreditKind.SERIOUS)])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO registry_creditrecord (organization_id, kind, reason, decided_on,"
+            " authority, removal_reason) VALUES (%s, 'serious', '失信', %s, '区民政局', '')",
+            [raw.pk, TODAY],
+        )
+    penalty = listing(changed, kind=CreditKind.PENALTY)
+    penalty.save()
+    assert flag(changed) is False
+    CreditRecord.objects.filter(pk=penalty.pk).update(kind=CreditKind.SERIOUS)
+    assert (flag(bulk), flag(raw), flag(changed), flag(other)) == (True, True, True, False)
+
+
+def test_a_removal_keeps_the_mark_and_the_filter_follows_the_dates(db):
+    removed, later, now, future_removal, never = (make_organization() for _ in range(5))
+    record = listing(removed)
+    record.save()
+    record.removed_on, record.removal_reason = TODAY - DAY, "已整改"
+    record.save()
+    listing(later, decided_on=TODAY + 10 * DAY).save()  # decided, in force later
+    listing(now, decided_on=TODAY).save()
+    listing(future_removal, removed_on=TODAY + DAY, removal_reason="期满移出").save()
+    listing(never, kind=CreditKind.PENALTY).save()
+    assert all(flag(org) for org in (removed, later, now, future_removal))
+
+    by_listings_alone = Exists(
+        directory.current_listings(CreditKind.ABNORMAL, CreditKind.SERIOUS).filter(
+            organization=OuterRef("pk")
+        )
+    )
+    everyone = Organization.objects.order_by("pk")
+    listed = list(everyone.filter(directory.on_credit_list()))
+    assert listed == list(everyone.filter(by_listings_alone)) == [now, future_removal]
+    assert list(everyone.exclude(directory.on_credit_list())) == list(
+        everyone.exclude(by_listings_alone)
+    )
+    assert {removed, later, never} <= set(everyone.exclude(directory.on_credit_list()))
