@@ -95,7 +95,7 @@ def on_credit_list():
     ``organization_listed_street``): meeting a street's 166,000 organizations with
     10,000 listings took 35-50 ms at a million organizations. Negated, it is true of
     every organization never listed, as it should be."""
-    return Q(ever_credit_listed=True) & Exists(
+    return Q(ever_credit_listed__implied=True) & Exists(
         current_listings(CreditKind.ABNORMAL, CreditKind.SERIOUS).filter(
             organization=OuterRef("pk")
         )

@@ -51,7 +51,7 @@ from django.db.models.lookups import Exact
 from django.db.models.sql.where import AND, OR, WhereNode
 
 from hepingorgs.kept import Kept
-from hepingorgs.lookups import AnyOf
+from hepingorgs.lookups import AnyOf, Implied
 from registry import creditcode
 from registry.pinyin import pinyin_keys
 
@@ -1223,9 +1223,28 @@ def _table_rows(queryset):
 
 
 def planner_estimate(queryset):
-    """PostgreSQL's estimate of the number of rows (EXPLAIN, nothing is read)."""
-    plan = _plan(queryset)
+    """PostgreSQL's estimate of the number of rows (EXPLAIN, nothing is read), of the
+    query without its conditions that others beside them imply (``Implied``)."""
+    plan = _plan(_without_implied(queryset))
     return 0 if plan is None else int(plan["Plan Rows"])
+
+
+def _without_implied(queryset):
+    """``queryset`` without its ``Implied`` conditions (the same rows: each is implied by
+    a condition it is ANDed with); ``queryset`` itself when it has none."""
+    found = []
+
+    def kept(node):
+        if node.connector != AND:
+            return node.children
+        children = [child for child in node.children if not isinstance(child, Implied)]
+        if len(children) == len(node.children) or not children:
+            return node.children
+        found.append(node)
+        return children
+
+    without = _with_conditions(queryset, kept)
+    return without if found else queryset
 
 
 def _plan(queryset):
@@ -1334,6 +1353,9 @@ class EstimatedCountPaginator(Paginator):
         else:
             plan = _plan(queryset)
             estimate, index_only = int(plan["Plan Rows"]), _reads_index_only(plan)
+            free = _without_implied(queryset)
+            if free is not queryset:  # the rows, as the planner would estimate them
+                estimate = int(_plan(free)["Plan Rows"])
         if estimate > TRUSTED_ESTIMATE * cap:
             return estimate, False
         return self._keys_up_to(cap, estimate, index_only=index_only)

@@ -6,10 +6,10 @@ listings alone, for today's date, negated too."""
 import datetime
 
 from django.db import connection
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from registry import directory
+from registry import directory, search
 from registry.models import CreditKind, CreditRecord, Organization
 from tests.conftest import make_organization
 from tests.registry.test_directory_updated_at import _age, just_now
@@ -90,3 +90,35 @@ def test_a_removal_keeps_the_mark_and_the_filter_follows_the_dates(db):
         everyone.exclude(by_listings_alone)
     )
     assert {removed, later, never} <= set(everyone.exclude(directory.on_credit_list()))
+
+
+def test_the_planner_estimates_the_listed_without_the_implied_mark(db):
+    """The mark is implied by the listing's condition (``Implied``): the estimate is the
+    planner's for the listing alone, which would otherwise multiply the two shares as
+    if they were independent; the rows are the same either way."""
+    for org in (make_organization() for _ in range(30)):
+        listing(org).save()
+    make_organization()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE registry_organization")
+        cursor.execute("ANALYZE registry_creditrecord")
+    listed = Organization.objects.filter(directory.on_credit_list())
+    alone = Organization.objects.filter(
+        Exists(
+            directory.current_listings(CreditKind.ABNORMAL, CreditKind.SERIOUS).filter(
+                organization=OuterRef("pk")
+            )
+        )
+    )
+
+    def where(queryset):
+        return str(queryset.query).split(" WHERE ", 1)[1]
+
+    assert "ever_credit_listed" in where(listed)
+    assert search._without_implied(listed) is not listed
+    assert "ever_credit_listed" not in where(search._without_implied(listed))
+    assert search.planner_estimate(listed) == search.planner_estimate(alone)
+    assert set(listed) == set(search._without_implied(listed)) == set(alone)
+    # Not dropped where it is one of several alternatives (an OR): that would widen them.
+    either = Organization.objects.filter(Q(ever_credit_listed__implied=True) | Q(name="和平区测试"))
+    assert search._without_implied(either) is either
