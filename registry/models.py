@@ -628,16 +628,23 @@ class CreditKind(models.TextChoices):
     PENALTY = "penalty", _("administrative penalty")
 
 
-def mark_ever_listed_sql(listings):
+def mark_ever_listed_sql(listings, *, touch=False):
     """The statement that marks the organizations of the rows of ``listings`` (a table
     of CreditRecord rows) that list them (abnormal-activity, serious) as ever listed
-    (``Organization.ever_credit_listed``); by CreditRecord's triggers and migration
-    0025."""
+    (``Organization.ever_credit_listed``); with ``touch``, each such organization's
+    ``updated_at`` moves too, already marked or not. By CreditRecord's triggers (with
+    ``touch``) and the bench's loader."""
+    kinds = f"listing.kind IN ('{CreditKind.ABNORMAL}', '{CreditKind.SERIOUS}')"
+    if touch:
+        return (
+            "UPDATE registry_organization AS organization SET ever_credit_listed = true, "
+            f"updated_at = statement_timestamp() FROM {listings} AS listing "
+            f"WHERE listing.organization_id = organization.id AND {kinds}"
+        )
     return (
         "UPDATE registry_organization AS organization SET ever_credit_listed = true "
         f"FROM {listings} AS listing WHERE listing.organization_id = organization.id "
-        f"AND listing.kind IN ('{CreditKind.ABNORMAL}', '{CreditKind.SERIOUS}') "
-        "AND NOT organization.ever_credit_listed"
+        f"AND {kinds} AND NOT organization.ever_credit_listed"
     )
 
 
@@ -681,18 +688,35 @@ class CreditRecord(models.Model):
             ),
         ]
 
-        # ``Organization.ever_credit_listed`` follows every write of a listing, bulk
-        # writes and imports included (one statement per statement written).
+        # Every write of a listing, bulk writes and imports included (one statement
+        # per statement written), marks its organization ever listed
+        # (``Organization.ever_credit_listed``) and moves its ``updated_at``: its
+        # credit status, which the open data show, may have changed, and mirrors ask
+        # for ``updated_since``. An update counts for the organization and kind it had
+        # and the ones it has. (A listing that comes into force, or is removed, on a
+        # later date moves nothing on that date: no write happens then.)
         triggers = [
             pgtrigger.Trigger(
-                name=f"mark_ever_listed_{name}",
+                name="mark_ever_listed_insert",
                 level=pgtrigger.Statement,
                 when=pgtrigger.After,
-                operation=operation,
+                operation=pgtrigger.Insert,
                 referencing=pgtrigger.Referencing(new="new_values"),
-                func=f"{mark_ever_listed_sql('new_values')}; RETURN NULL;",
-            )
-            for name, operation in (("insert", pgtrigger.Insert), ("update", pgtrigger.Update))
+                func=f"{mark_ever_listed_sql('new_values', touch=True)}; RETURN NULL;",
+            ),
+            pgtrigger.Trigger(
+                name="mark_ever_listed_update",
+                level=pgtrigger.Statement,
+                when=pgtrigger.After,
+                operation=pgtrigger.Update,
+                referencing=pgtrigger.Referencing(old="old_values", new="new_values"),
+                func=mark_ever_listed_sql(
+                    "(SELECT organization_id, kind FROM new_values UNION ALL "
+                    "SELECT organization_id, kind FROM old_values)",
+                    touch=True,
+                )
+                + "; RETURN NULL;",
+            ),
         ]
 
     def __str__(self):

@@ -49,36 +49,12 @@ class Migration(migrations.Migration):
             ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name="creditrecord",
-            trigger=pgtrigger.compiler.Trigger(
-                name="mark_ever_listed_insert",
-                sql=pgtrigger.compiler.UpsertTriggerSql(
-                    func="UPDATE registry_organization AS organization SET ever_credit_listed = true FROM new_values AS listing WHERE listing.organization_id = organization.id AND listing.kind IN ('abnormal', 'serious') AND NOT organization.ever_credit_listed; RETURN NULL;",
-                    hash="b57a24baa67d398890bf4df8c03fbe9f4797bc7d",
-                    level="STATEMENT",
-                    operation="INSERT",
-                    pgid="pgtrigger_mark_ever_listed_insert_36933",
-                    referencing="REFERENCING NEW TABLE AS new_values ",
-                    table="registry_creditrecord",
-                    when="AFTER",
-                ),
-            ),
+            model_name='creditrecord',
+            trigger=pgtrigger.compiler.Trigger(name='mark_ever_listed_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func="UPDATE registry_organization AS organization SET ever_credit_listed = true, updated_at = statement_timestamp() FROM new_values AS listing WHERE listing.organization_id = organization.id AND listing.kind IN ('abnormal', 'serious'); RETURN NULL;", hash='dda58cd143beb6924ac217f1e7c6d136d515dc9e', level='STATEMENT', operation='INSERT', pgid='pgtrigger_mark_ever_listed_insert_36933', referencing='REFERENCING NEW TABLE AS new_values ', table='registry_creditrecord', when='AFTER')),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name="creditrecord",
-            trigger=pgtrigger.compiler.Trigger(
-                name="mark_ever_listed_update",
-                sql=pgtrigger.compiler.UpsertTriggerSql(
-                    func="UPDATE registry_organization AS organization SET ever_credit_listed = true FROM new_values AS listing WHERE listing.organization_id = organization.id AND listing.kind IN ('abnormal', 'serious') AND NOT organization.ever_credit_listed; RETURN NULL;",
-                    hash="7fed05c38035c49db534dcf4cf4f54f55a1f313a",
-                    level="STATEMENT",
-                    operation="UPDATE",
-                    pgid="pgtrigger_mark_ever_listed_update_e139e",
-                    referencing="REFERENCING NEW TABLE AS new_values ",
-                    table="registry_creditrecord",
-                    when="AFTER",
-                ),
-            ),
+            model_name='creditrecord',
+            trigger=pgtrigger.compiler.Trigger(name='mark_ever_listed_update', sql=pgtrigger.compiler.UpsertTriggerSql(func="UPDATE registry_organization AS organization SET ever_credit_listed = true, updated_at = statement_timestamp() FROM (SELECT organization_id, kind FROM new_values UNION ALL SELECT organization_id, kind FROM old_values) AS listing WHERE listing.organization_id = organization.id AND listing.kind IN ('abnormal', 'serious'); RETURN NULL;", hash='0e69f7351a54937cdd6f47c95905cd3653c9e78f', level='STATEMENT', operation='UPDATE', pgid='pgtrigger_mark_ever_listed_update_e139e', referencing='REFERENCING OLD TABLE AS old_values  NEW TABLE AS new_values ', table='registry_creditrecord', when='AFTER')),
         ),
         pgtrigger.migrations.AddTrigger(
             model_name="organization",

@@ -44,6 +44,32 @@ def test_a_listing_marks_its_organization_moves_its_time_and_leaves_history(db):
     assert org.events.count() == events + 1 and latest.ever_credit_listed
 
 
+def test_every_write_of_a_listing_moves_its_organizations_time_for_mirrors(db):
+    """A removal, a new listing of an organization already marked, and a listing moved
+    to another kind or organization change what the open data show (credit status):
+    each moves ``updated_at`` of the organizations it was and is about."""
+    first, second = make_organization(), make_organization()
+    record = listing(first)
+    record.save()
+    _age(Organization, first.pk)
+    record.removed_on, record.removal_reason = TODAY, "已整改"
+    record.save()
+    assert just_now(Organization.objects.get(pk=first.pk).updated_at)
+    _age(Organization, first.pk)
+    listing(first, kind=CreditKind.SERIOUS).save()
+    assert just_now(Organization.objects.get(pk=first.pk).updated_at)
+    for org in (first, second):
+        _age(Organization, org.pk)
+    CreditRecord.objects.filter(pk=record.pk).update(organization=second)
+    assert all(just_now(Organization.objects.get(pk=o.pk).updated_at) for o in (first, second))
+    _age(Organization, second.pk)
+    CreditRecord.objects.filter(pk=record.pk).update(kind=CreditKind.PENALTY)  # no more
+    assert just_now(Organization.objects.get(pk=second.pk).updated_at)
+    _age(Organization, second.pk)
+    CreditRecord.objects.filter(pk=record.pk).update(reason="另一理由")  # a penalty's
+    assert not just_now(Organization.objects.get(pk=second.pk).updated_at)
+
+
 def test_a_penalty_is_no_listing(db):
     org = make_organization()
     listing(org, kind=CreditKind.PENALTY).save()
