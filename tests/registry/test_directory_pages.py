@@ -120,6 +120,35 @@ def test_a_search_within_a_street_looks_up_that_streets_ngrams_and_tests_the_str
     assert not any("registry_street_ngrams" in sql for sql in statements)
 
 
+def test_the_rows_are_written_in_chinese_with_their_labels_and_escaped(
+    client, orgs, groups, quanyechang
+):
+    """The list rows written in Python (``organization_rows``, ``group_rows``): each
+    cell labelled for the stacked layout, choice labels, the credit-list mark, the
+    values escaped."""
+    make_organization(name="<b>和平区</b>测试会", street=quanyechang)
+    html = client.get(ORGS, {"street": quanyechang.code}).content.decode()
+    charity = orgs["charity"]
+    assert (
+        f'<td data-label="名称"><a href="/directory/{charity.credit_code}/">和平区慈善协会</a>'
+        ' <span class="status status-listed">列入信用名单</span></td>'
+    ) in html
+    assert f'<td data-label="信用代码"><span class="code">{charity.credit_code}</span>' in html
+    assert '<td data-label="类型">社会团体</td><td data-label="街道">劝业场街道</td>' in html
+    assert '<span class="status status-org-active">' in html
+    assert "&lt;b&gt;和平区&lt;/b&gt;测试会" in html and "<b>和平区" not in html
+    html = client.get(GROUPS).content.decode()
+    assert '<td data-label="备案日期">' in html and '<td data-label="社区">' in html
+    assert 'data-label="状态"><span class="status status-filed">' in html
+    assert "没有符合条件的社区社会组织" not in html
+    # No match: the count (0) and what to try, not an empty page.
+    html = client.get(GROUPS, {"q": "没有这个组"}).content.decode()
+    assert "没有符合条件的社区社会组织" in html and 'data-label="备案日期"' not in html
+    assert "共 0 个" in html
+    html = client.get(ORGS, {"q": "没有这个组织"}).content.decode()
+    assert "共 0 个社会组织" in html and "<td colspan=\"6\">" in html
+
+
 def test_sort_by_registration_date(client, orgs):
     newest = names(client.get(ORGS, {"sort": "-registered"}))
     assert newest[0] == "天津市和平区五大道历史文化研究会" and newest[-1] == "和平区围棋协会"
