@@ -146,7 +146,7 @@ def test_the_rows_are_written_in_chinese_with_their_labels_and_escaped(
     assert "没有符合条件的社区社会组织" in html and 'data-label="备案日期"' not in html
     assert "共 0 个" in html
     html = client.get(ORGS, {"q": "没有这个组织"}).content.decode()
-    assert "共 0 个社会组织" in html and "<td colspan=\"6\">" in html
+    assert "共 0 个社会组织" in html and '<td colspan="6">' in html
 
 
 def test_sort_by_registration_date(client, orgs):
