@@ -1231,7 +1231,10 @@ def planner_estimate(queryset):
 
 def _without_implied(queryset):
     """``queryset`` without its ``Implied`` conditions (the same rows: each is implied by
-    a condition it is ANDed with); ``queryset`` itself when it has none."""
+    a condition it is ANDed with); ``queryset`` itself when it has none. Those under a
+    negation stay: there the planner's error is the product of two small shares taken
+    from all the rows (``NOT (mark AND listed)``), next to nothing, and asking the
+    planner once more would cost an EXPLAIN (1.6 ms for nine filters)."""
     found = []
 
     def kept(node):
@@ -1243,7 +1246,7 @@ def _without_implied(queryset):
         found.append(node)
         return children
 
-    without = _with_conditions(queryset, kept)
+    without = _with_conditions(queryset, kept, within=lambda node: not node.negated)
     return without if found else queryset
 
 
