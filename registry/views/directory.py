@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.translation import get_language, gettext
+from django.utils.translation import get_language, gettext, gettext_noop
 
 from hepingorgs.extensions import sections
 from hepingorgs.markup import html_join
@@ -34,7 +34,8 @@ def _labels(**choices):
 
 
 def _cells(*labels):
-    """The cells' labels (the stacked layout on a phone), translated once per page."""
+    """The cells' labels (the stacked layout on a phone), translated once per page;
+    each marked for the catalogue where it is written (``gettext_noop``)."""
     return [gettext(label) for label in labels]
 
 
@@ -65,7 +66,12 @@ def organization_rows(page, profiles):
     """The table rows of a page of organizations; ``profiles``: the profiles' address
     up to the credit code."""
     name, code, kind, street, registered, status = _cells(
-        "name", "credit code", "type", "street", "registered", "status"
+        gettext_noop("name"),
+        gettext_noop("credit code"),
+        gettext_noop("type"),
+        gettext_noop("street"),
+        gettext_noop("registered"),
+        gettext_noop("status"),
     )
     labels = _labels(org_type=OrgType.choices, status=OrgStatus.choices)
     listed = format_html(
@@ -99,7 +105,13 @@ def organization_rows(page, profiles):
 def group_rows(page):
     """The table rows of a page of filed community groups."""
     name, street, community, category, number, filed, status = _cells(
-        "name", "street", "community", "category", "filing number", "filing date", "status"
+        gettext_noop("name"),
+        gettext_noop("street"),
+        gettext_noop("community"),
+        gettext_noop("category"),
+        gettext_noop("filing number"),
+        gettext_noop("filing date"),
+        gettext_noop("status"),
     )
     labels = _labels(status=FilingStatus.choices)
     return html_join(
