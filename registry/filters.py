@@ -173,10 +173,9 @@ class OrganizationFilter(PublicFilterSet):
         return search_organizations(queryset, value)
 
     def filter_grade(self, queryset, name, value):
-        today = timezone.localdate()
-        return queryset.filter(
-            Q(grade_expires_on__isnull=True) | Q(grade_expires_on__gte=today), grade=value
-        )
+        # Every grade has its expiry date (constraint organization_grade_expires): the
+        # grades in force are one range of organization_grade_expiry.
+        return queryset.filter(grade=value, grade_expires_on__gte=timezone.localdate())
 
     def filter_credit_listed(self, queryset, name, value):
         listed = directory.on_credit_list()

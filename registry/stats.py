@@ -131,8 +131,7 @@ def _organization_figures(year):
         grade_3a=Count(
             "id",
             filter=counted
-            & Q(grade__in=GRADES_3A_PLUS, grade_awarded_on__lte=end)
-            & (Q(grade_expires_on__isnull=True) | Q(grade_expires_on__gt=end)),
+            & Q(grade__in=GRADES_3A_PLUS, grade_awarded_on__lte=end, grade_expires_on__gt=end),
         ),
     )
 

@@ -155,6 +155,41 @@ def test_database_refuses_a_duplicate_credit_code(organization):
         Organization.objects.filter(pk=other.pk).update(credit_code=organization.credit_code)
 
 
+def test_a_grade_is_given_its_expiry_and_the_database_refuses_one_without(organization):
+    """A grade lasts five years: saving fills the date in from the award (29 February
+    gives 28 February), and the database refuses a grade without one by any other path
+    (the directory's "grade in force" relies on it)."""
+    graded = make_organization(grade="4A", grade_awarded_on=datetime.date(2024, 2, 29))
+    assert graded.grade_expires_on == datetime.date(2029, 2, 28)
+    graded.refresh_from_db()
+    assert graded.grade_expires_on == datetime.date(2029, 2, 28)
+    with refused("organization_grade_expires"), transaction.atomic():
+        Organization.objects.filter(pk=graded.pk).update(grade_expires_on=None)
+    with refused("organization_grade_expires"), transaction.atomic():
+        Organization.objects.filter(pk=organization.pk).update(
+            grade="3A", grade_awarded_on=MAY_1, grade_expires_on=None
+        )
+    with refused("organization_grade_expires"), transaction.atomic():
+        Organization.objects.bulk_create(
+            [
+                Organization(
+                    name="和平区未填有效期协会",
+                    credit_code=valid_code(OrgType.SOCIAL_GROUP),
+                    org_type=OrgType.SOCIAL_GROUP,
+                    legal_representative="王某",
+                    registered_funds=Decimal("30000.00"),
+                    domicile="天津市和平区南京路1号",
+                    registered_on=MAY_1,
+                    grade="2A",
+                    grade_awarded_on=MAY_1,
+                )
+            ]
+        )
+    # Without a grade, or without its award (which organization_grade_dated refuses
+    # with its own message), no expiry is asked for.
+    Organization.objects.filter(pk=organization.pk).update(grade="", grade_expires_on=None)
+
+
 @pytest.mark.parametrize(("constraint", "values"), ANNUAL_REPORT_CASES)
 def test_database_refuses_annual_report(organization, constraint, values):
     with refused(constraint), transaction.atomic():

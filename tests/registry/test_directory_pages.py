@@ -90,6 +90,26 @@ def test_filters(client, orgs, quanyechang):
     assert query(q="和平区", street=quanyechang.code, org_type="1") == ["和平区慈善协会"]
 
 
+def test_a_grade_is_in_force_through_its_expiry_day(client, db):
+    """The grade filter asks for the grade in force: a grade expiring today still is,
+    one that expired yesterday is not (every grade has its expiry date: constraint
+    organization_grade_expires)."""
+    today = timezone.localdate()
+    make_organization(
+        name="和平区今天到期协会",
+        grade="3A",
+        grade_awarded_on=today - datetime.timedelta(days=900),
+        grade_expires_on=today,
+    )
+    make_organization(
+        name="和平区昨天到期协会",
+        grade="3A",
+        grade_awarded_on=today - datetime.timedelta(days=900),
+        grade_expires_on=today - datetime.timedelta(days=1),
+    )
+    assert names(client.get(ORGS, {"evaluation_grade": "3A"})) == ["和平区今天到期协会"]
+
+
 def test_a_search_within_a_street_looks_up_that_streets_ngrams_and_tests_the_street(
     client, orgs, quanyechang, xiaobailou
 ):
