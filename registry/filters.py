@@ -178,8 +178,9 @@ class OrganizationFilter(PublicFilterSet):
         return queryset.filter(grade=value, grade_expires_on__gte=timezone.localdate())
 
     def filter_credit_listed(self, queryset, name, value):
-        listed = directory.on_credit_list()
-        return queryset.filter(listed if value else ~listed)
+        if value:
+            return queryset.filter(directory.on_credit_list())
+        return queryset.filter(directory.off_credit_list())
 
     def filter_party(self, queryset, name, value):
         condition = Q(party_form__in=directory.PARTY_ORGANIZATION_FORMS)

@@ -7,6 +7,7 @@ import datetime
 
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from registry import directory, search
@@ -116,6 +117,28 @@ def test_a_removal_keeps_the_mark_and_the_filter_follows_the_dates(db):
         everyone.exclude(by_listings_alone)
     )
     assert {removed, later, never} <= set(everyone.exclude(directory.on_credit_list()))
+    # "Not on a list now" as NOT EXISTS alone: the same organizations.
+    assert list(everyone.filter(directory.off_credit_list())) == list(
+        everyone.exclude(directory.on_credit_list())
+    )
+
+
+def test_not_on_a_credit_list_is_planned_as_an_anti_join(client, db):
+    """``off_credit_list`` is a plain NOT EXISTS, which PostgreSQL turns into an anti
+    join (a probe of the listings for each row the other filters leave), where the
+    negated mark made it a subquery the planner charged to every row; the public
+    filter uses it."""
+    kept, listed = make_organization(), make_organization()
+    listing(listed).save()
+    unlisted = Organization.objects.filter(directory.off_credit_list())
+    assert list(unlisted) == [kept]
+    plan = unlisted.explain()
+    assert "Anti Join" in plan and "SubPlan" not in plan
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get("/directory/", {"credit_listed": "false"})
+    assert kept.name in page.content.decode() and listed.name not in page.content.decode()
+    keys = next(query["sql"] for query in queries if "AS listed ORDER BY" in query["sql"])
+    assert "NOT EXISTS" in keys and "ever_credit_listed" not in keys
 
 
 def test_the_planner_estimates_the_listed_without_the_implied_mark(db):

@@ -744,6 +744,66 @@ def test_ordered_keys_are_the_lists_keys_in_its_order(organizations, ordering, i
     assert search.ordered_keys(result, len(expected) + 1, index_only=index_only) == expected
 
 
+def _random_page_cost():
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW random_page_cost")
+        return cursor.fetchone()[0]
+
+
+SETTING_READ = "SELECT current_setting('random_page_cost'), %s"
+
+
+def _read_with_setting():
+    """``_rows_with_settings``: the statement runs with the settings, and every
+    statement after it with the connection's own (PostgreSQL's default, 4)."""
+    assert _random_page_cost() == "4"
+    rows = search._rows_with_settings("default", SETTING_READ, ["x"], search._FEW_ROWS)
+    assert rows == [("1.1", "x")]
+    assert _random_page_cost() == "4"
+
+
+def test_a_statement_with_settings_inside_a_transaction(db):
+    """In a caller's transaction (a test's), the settings are reset after it."""
+    assert connection.in_atomic_block
+    _read_with_setting()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_statement_with_settings_on_its_own():
+    """Outside a transaction, the batch is one: the settings end with it."""
+    assert not connection.in_atomic_block
+    with CaptureQueriesContext(connection) as queries:
+        _read_with_setting()
+    sent = queries[1]["sql"]
+    assert sent.startswith("SELECT set_config('random_page_cost', '1.1', true); SELECT")
+    assert "RESET" not in sent
+
+
+def test_a_statement_with_settings_where_parameters_are_bound_on_the_server(db, monkeypatch):
+    """A connection that binds parameters on the server cannot send several statements
+    at once: the settings take a transaction of their own (``_planner_settings``)."""
+    monkeypatch.setitem(connection.settings_dict["OPTIONS"], "server_side_binding", True)
+    with CaptureQueriesContext(connection) as queries:
+        _read_with_setting()
+    sent = [query["sql"] for query in queries]
+    settings = sent.index("SELECT set_config('random_page_cost', '1.1', true)")
+    assert sent[settings + 1] == SETTING_READ.replace("%s", "'x'")
+
+
+def test_the_keys_statement_is_planned_for_few_rows(organizations):
+    """``ordered_keys`` reads the keys of its derived table with ``_FEW_ROWS``, in one
+    round trip, and returns its rows (not the settings')."""
+    result = search_organizations(Organization.objects.all(), "养老").order_by("name_pinyin", "pk")
+    expected = list(result.values_list("pk", flat=True))
+    with CaptureQueriesContext(connection) as queries:
+        keys = search.ordered_keys(result, 100)
+    assert keys == expected and len(keys) > 3 and len(queries) == 1
+    assert queries[0]["sql"].startswith("SELECT set_config('random_page_cost', '1.1', true); ")
+    assert "AS listed ORDER BY" in queries[0]["sql"]
+    assert queries[0]["sql"].endswith("; RESET random_page_cost")  # in the test's transaction
+    assert _random_page_cost() == "4"
+
+
 def test_ordered_keys_through_a_foreign_key_are_read_as_values(organizations):
     """A column reached forward through a foreign key (one row for each key) is read as
     a value, a NULL street included."""
