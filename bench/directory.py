@@ -642,6 +642,12 @@ def http_cases(clerk, staff):
          f"/directory/?org_type=1&category=community&field=04&street={street}&status=active"
          "&evaluation_grade=4A&has_party_organization=true&credit_listed=false"
          "&venture_funded=false"),
+        # Common values together (added in the thirteenth round): 288 and about 3,100
+        # organizations, no filter among them rare.
+        ("public: directory street + field + category + Party organization", public,
+         f"/directory/?street={street}&field=04&category=charity&has_party_organization=true"),
+        ("public: directory street + category + Party organization", public,
+         f"/directory/?street={street}&category=charity&has_party_organization=true"),
         ("public: directory by registration date", public, "/directory/?sort=-registered"),
         ("public: directory filter venture funded", public, "/directory/?venture_funded=true"),
         ("public: directory deep page 500", public, "/directory/?page=500"),

@@ -440,6 +440,22 @@ class Organization(PinyinMixin):
                     "A deregistered or revoked organization needs the date and the reason."
                 ),
             ),
+            # Each coded column holds one of its listed values (the forms and the import
+            # check it; this holds for every other write too): the directory's filters
+            # may then stand for "any value" with the list of them
+            # (``registry.filters.filter_key_fills``).
+            models.CheckConstraint(
+                condition=Q(org_type__in=OrgType.values)
+                & Q(priority_category__in=PriorityCategory.values)
+                & Q(field__in=Field.values)
+                & Q(status__in=OrgStatus.values)
+                & Q(party_form__in=PartyForm.values),
+                name="organization_codes_listed",
+                violation_error_message=_(
+                    "The type, priority category, field, status and Party organization must "
+                    "each be one of their listed values."
+                ),
+            ),
             # A grade lasts five years (save() and the import fill the date in): the
             # directory's "grade in force" is then one range of organization_grade_expiry.
             models.CheckConstraint(
@@ -518,6 +534,17 @@ class Organization(PinyinMixin):
             GinIndex(
                 fields=["priority_category", "field", "party_form"],
                 name="organization_filter_values",
+            ),
+            # The directory's coded filters together, in one btree: a combination of them
+            # is one range of it (or a few: ``registry.filters.filter_key_fills`` lists
+            # every value of a column left open before the last one asked for). The GIN
+            # index above intersects whole lists: a street, a field, a category and a Party
+            # organization read 421,000 entries and 133,000 of the street's (40 ms) for 288
+            # rows; here 0.4 ms (EXPLAIN ANALYZE at a million organizations). The street
+            # last, never listed: a district has many.
+            models.Index(
+                fields=["field", "priority_category", "party_form", "org_type", "status", "street"],
+                name="organization_filter_keys",
             ),
             # A street's keys from the index alone, for conditions that meet them with
             # another table's rows (the credit lists: a semi join read the street's

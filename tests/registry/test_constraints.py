@@ -155,6 +155,24 @@ def test_database_refuses_a_duplicate_credit_code(organization):
         Organization.objects.filter(pk=other.pk).update(credit_code=organization.credit_code)
 
 
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"field": "99"},
+        {"priority_category": "sports"},
+        {"status": "suspended"},
+        {"party_form": "cell"},
+        {"org_type": "9", "credit_code": "59120101MJ0000018X"},
+    ],
+    ids=["field", "category", "status", "party-form", "type"],
+)
+def test_database_refuses_a_code_outside_its_list(organization, values):
+    """Each coded column holds one of its listed values, whatever the write path: the
+    directory's filters stand for "any value" with the list of them."""
+    with refused("organization_codes_listed"), transaction.atomic():
+        Organization.objects.filter(pk=organization.pk).update(**values)
+
+
 def test_a_grade_is_given_its_expiry_and_the_database_refuses_one_without(organization):
     """A grade lasts five years: saving fills the date in from the award (29 February
     gives 28 February), and the database refuses a grade without one by any other path
@@ -176,6 +194,7 @@ def test_a_grade_is_given_its_expiry_and_the_database_refuses_one_without(organi
                     name="和平区未填有效期协会",
                     credit_code=valid_code(OrgType.SOCIAL_GROUP),
                     org_type=OrgType.SOCIAL_GROUP,
+                    field="04",
                     legal_representative="王某",
                     registered_funds=Decimal("30000.00"),
                     domicile="天津市和平区南京路1号",
