@@ -119,22 +119,23 @@ FILL_LIMIT = 64
 
 def filter_key_fills(asked):
     """``{column: every value}`` for the columns of ``organization_filter_keys`` that
-    none of the filters ``asked`` (names of ``OrganizationFilter``) narrows, before the
-    last one that does: with them, the filters asked for are ranges of the index, one for
-    each combination of values (the btree has no skip scan before PostgreSQL 18). Left
-    to right, while the ranges stay within ``FILL_LIMIT``; the columns after the last
-    listed one are tested within the ranges. The rows are the same: a column holds one
-    of its listed values."""
-    last = max((n for n, (name, _c, _v) in enumerate(FILTER_KEYS) if name in asked), default=0)
-    fills, ranges = {}, 1
-    for name, column, values in FILTER_KEYS[:last]:
+    none of the filters ``asked`` (names of ``OrganizationFilter``) narrows, before one
+    that does: with them, the filters asked for are ranges of the index, one for each
+    combination of values (the btree has no skip scan before PostgreSQL 18). Left to
+    right, while the ranges stay within ``FILL_LIMIT``; the columns after the listed
+    ones are tested within the ranges, so a list is kept only where a column asked for
+    follows it (a street alone would be 14 ranges as long as the whole index). The rows
+    are the same: a column holds one of its listed values."""
+    fills, kept, ranges = {}, {}, 1
+    for name, column, values in FILTER_KEYS:
         if name in asked:
+            kept = dict(fills)  # the lists before a column asked for narrow the ranges
             continue
         if values is None or ranges * len(values) > FILL_LIMIT:
             break
         fills[column] = list(values)
         ranges *= len(values)
-    return fills
+    return kept
 
 
 class OrganizationFilter(PublicFilterSet):

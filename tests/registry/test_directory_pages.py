@@ -98,10 +98,11 @@ def test_filters(client, orgs, quanyechang):
     assert query(q="和平区", street=quanyechang.code, org_type="1") == ["和平区慈善协会"]
 
 
-def test_filter_key_fills_list_the_open_columns_before_the_last_one_asked():
+def test_filter_key_fills_list_the_open_columns_before_one_asked():
     """The columns of organization_filter_keys (field, category, Party organization,
-    type, status, street) left open before the last one asked for are listed whole, left
-    to right, within FILL_LIMIT ranges; none after it, and never the street."""
+    type, status, street) left open before one asked for are listed whole, left to
+    right, within FILL_LIMIT ranges; none after the last one asked, and never the
+    street."""
     fills = filters.filter_key_fills
     assert fills(set()) == {} and fills({"field"}) == {} and fills({"q", "sort"}) == {}
     assert fills({"category"}) == {"field": list(Field.values)}
@@ -110,28 +111,31 @@ def test_filter_key_fills_list_the_open_columns_before_the_last_one_asked():
         "org_type": list(OrgType.values),
         "status": list(OrgStatus.values),
     }
-    # Field (14) x Party form (4) = 56; the status's 3 more would pass 64: tested within.
+    # Field (14) x Party form (4) = 56 ranges up to the type; the status's 3 more would
+    # pass 64, and the street is tested within them.
     assert fills({"street", "category", "org_type"}) == {
         "field": list(Field.values),
         "party_form": list(PartyForm.values),
     }
-    # A street alone: the field's 14 ranges and no further (x 5 categories > 64).
-    assert fills({"street"}) == {"field": list(Field.values)}
-    assert len(list(fills({"status"}))) == 1
+    # The type is not listed when no column asked for follows it within the ranges.
+    assert fills({"street", "category", "has_party_organization"}) == {"field": list(Field.values)}
+    # A street alone, or a status: the ranges would stop before them, each as long as
+    # all a field's organizations; nothing is listed.
+    assert fills({"street"}) == {} and fills({"status", "street"}) == {}
 
 
 def test_filters_asked_together_are_ranges_of_one_index_with_the_same_rows(
     client, orgs, quanyechang
 ):
     """A street, a category and a Party organization: the keys' statement lists every
-    field, type and status (ranges of organization_filter_keys); the rows are those of
-    the filters alone, a Party organization's absence as the other forms."""
+    field (ranges of organization_filter_keys); the rows are those of the filters alone,
+    a Party organization's absence as the other forms."""
     base = {"street": quanyechang.code, "category": "charity"}
     with CaptureQueriesContext(connection) as queries:
         shown = names(client.get(ORGS, {**base, "has_party_organization": "false"}))
     assert shown == ["和平区慈善协会"]
     keys = next(query["sql"] for query in queries if "AS listed ORDER BY" in query["sql"])
-    assert "\"field\" IN ('00', '01'" in keys and "\"org_type\" IN ('1', '2', '3')" in keys
+    assert "\"field\" IN ('00', '01'" in keys and "\"org_type\" IN" not in keys
     assert "\"party_form\" IN ('instructor', 'none')" in keys
     assert names(client.get(ORGS, {**base, "has_party_organization": "true"})) == []
 
