@@ -135,7 +135,7 @@ def test_filters_asked_together_are_ranges_of_one_index_with_the_same_rows(
         shown = names(client.get(ORGS, {**base, "has_party_organization": "false"}))
     assert shown == ["和平区慈善协会"]
     keys = next(query["sql"] for query in queries if "AS listed ORDER BY" in query["sql"])
-    assert "\"field\" IN ('00', '01'" in keys and "\"org_type\" IN" not in keys
+    assert "\"field\" IN ('00', '01'" in keys and '"org_type" IN' not in keys
     assert "\"party_form\" IN ('instructor', 'none')" in keys
     assert names(client.get(ORGS, {**base, "has_party_organization": "true"})) == []
 
