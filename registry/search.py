@@ -1408,16 +1408,24 @@ class EstimatedCountPaginator(Paginator):
         organizations), and PostgreSQL plans the rows' annotations for the page's rows
         (for a credit code it planned its credit-listing look-ups for many rows: two
         reads of every listing, 17 ms, for one row). ``index_only``: the plan finds the
-        keys from an index alone (``ordered_keys``)."""
+        keys from an index alone (``ordered_keys``).
+
+        A list of filters alone (no search: its keys are not tested one by one) is read
+        up to ``TRUSTED_ESTIMATE`` times the cap, which its estimate is within: counted
+        and paged by key up to that, where a list just above the cap read its cap's keys
+        to learn so and then walked its ordering's index for the page (a street, a
+        category and a Party organization, 3,100 of a million: 10 + 17 ms, the walk
+        passing 36,000 entries before its first match; read whole, 12 ms)."""
         queryset = self.object_list
         column = getattr(queryset.query, "collect_tested_per_row", None)
         if column:
             queryset = tested_per_row(queryset, column)
-        keys = ordered_keys(queryset, cap + 1, index_only=index_only)
-        if len(keys) <= cap:
+        bound = cap if self._searched else TRUSTED_ESTIMATE * cap
+        keys = ordered_keys(queryset, bound + 1, index_only=index_only)
+        if len(keys) <= bound:
             self._matching_keys = keys
             return len(keys), True
-        return max(estimate, cap + 1), False
+        return max(estimate, bound + 1), False
 
     def page(self, number):
         ordering = self.object_list.query.order_by

@@ -686,10 +686,38 @@ def test_a_small_list_reads_its_keys_once_in_order_and_each_page_by_key(organiza
     assert [pk for page in pages for pk in page] == expected
     statements = [q["sql"] for q in queries.captured_queries]
     assert statements[0].startswith("EXPLAIN")
-    assert "LIMIT 10001) AS listed ORDER BY 2 ASC, 3 ASC" in statements[1]
+    # Up to four times the cap: a list of filters alone is read whole up to that.
+    assert "LIMIT 40001) AS listed ORDER BY 2 ASC, 3 ASC" in statements[1]
     # Each page: its rows by key, with no condition of the list's tested again.
     assert len(statements) == 2 + 3
     assert all(" IN (" in sql and CHAMBER not in sql for sql in statements[2:])
+
+
+def test_a_list_of_filters_alone_within_four_times_the_cap_is_counted_and_paged_by_key(
+    organizations, monkeypatch
+):
+    """Estimated within ``TRUSTED_ESTIMATE`` times the cap, a list of filters alone is
+    read whole up to that bound: counted exactly above the cap, and each page read by
+    key (no walk of its ordering). Beyond the bound the estimate stands, as above the
+    cap for a search (whose keys are tested one by one)."""
+    listed = Organization.objects.exclude(name=CHAMBER).order_by("name_pinyin", "id")
+    expected = [o.pk for o in listed]
+    assert len(expected) > 4
+    cap = 2
+    monkeypatch.setattr(search, "_plan", lambda queryset: {"Node Type": "Seq Scan", "Plan Rows": 7})
+    paginator = EstimatedCountPaginator(listed, 2, cap=cap, estimate_first=True)
+    with CaptureQueriesContext(connection) as queries:
+        pages = [[o.pk for o in paginator.page(n)] for n in (1, 2)]
+    assert (paginator.count, paginator.count_is_exact) == (len(expected), True)
+    assert [pk for page in pages for pk in page] == expected[:4]
+    statements = [q["sql"] for q in queries.captured_queries]
+    assert f"LIMIT {search.TRUSTED_ESTIMATE * cap + 1}) AS listed" in statements[0]
+    assert all(" IN (" in sql and "ORDER BY" not in sql for sql in statements[1:])
+    # More rows than the bound (four times a cap of 1): at least the bound, estimated.
+    few = EstimatedCountPaginator(listed, 2, cap=1, estimate_first=True)
+    monkeypatch.setattr(search, "_plan", lambda queryset: {"Node Type": "Seq Scan", "Plan Rows": 3})
+    assert (few.count, few.count_is_exact) == (search.TRUSTED_ESTIMATE + 1, False)
+    assert [o.pk for o in few.page(1)] == expected[:2]
 
 
 def test_a_small_search_result_reads_its_page_among_its_keys(organizations, monkeypatch):
@@ -852,7 +880,7 @@ def test_a_list_whose_keys_come_from_an_index_alone_orders_them_among_them(
         pages = [[o.pk for o in paginator.page(n)] for n in (1, 2)]
     assert pages == [expected[:2], expected[2:4]] and paginator.count == len(expected)
     keys, ordered = queries[1]["sql"], queries[2]["sql"]
-    assert "AS listed" not in keys and "LIMIT 10001" in keys
+    assert "AS listed" not in keys and "LIMIT 40001" in keys
     assert "= ANY(" in ordered and "ORDER BY" in ordered and len(queries) == 5
 
 
