@@ -526,8 +526,9 @@ class Organization(PinyinMixin):
             # groups and active (71% and 90% at a national register's size; five filters
             # cost 37 ms with them and 15 without). Not the grade: its filter asks for
             # the grade in force, which organization_grade_expiry finds (16 times fewer
-            # rows than the GIN list of everyone ever given it; nine filters: 21 -> 11
-            # ms). Not the street, which has its own btree, and which this index never
+            # rows than the GIN list of everyone ever given it; nine filters' keys: 21
+            # -> 4 ms with the round's other changes, docs/benchmarks.md). Not the
+            # street, which has its own btree, and which this index never
             # served: btree_gin's bigint operators do not take the integer a query
             # binds. The rows found are then tested on the rest; the lists walk their
             # ordering index, which carries every column.
@@ -537,7 +538,7 @@ class Organization(PinyinMixin):
             ),
             # The directory's coded filters together, in one btree: a combination of them
             # is one range of it (or a few: ``registry.filters.filter_key_fills`` lists
-            # every value of a column left open before the last one asked for). The GIN
+            # every value of a column left open before one asked for). The GIN
             # index above intersects whole lists: a street, a field, a category and a Party
             # organization read 421,000 entries and 133,000 of the street's (40 ms) for 288
             # rows; here 0.4 ms (EXPLAIN ANALYZE at a million organizations). The street

@@ -4,7 +4,8 @@ reads the whole list of every value asked for, and both have a better index. The
 filter asks for the grade in force, which ``organization_grade_expiry`` finds (1,504
 of the 23,962 organizations ever graded 4A at a million); the street has its btree,
 and the GIN never served it (btree_gin's bigint operators do not take the integer a
-query binds). Nine filters at once: the keys 21 -> 11 ms (docs/benchmarks.md).
+query binds). Nine filters at once: the keys 21 -> 14-19 ms, before the round's other
+changes (docs/benchmarks.md).
 
 The new index is built before the old one goes, neither locking the table (``CONCURRENTLY``,
 outside a transaction; a few seconds at a million organizations).
