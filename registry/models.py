@@ -301,6 +301,10 @@ GROUP_FILTER_COLUMNS = ["street", "community", "category", "status"]
 # without reading the table (registry.search.walked; 40 ms to 12 ms for "hpq" over a
 # million organizations).
 SEARCHED_COLUMNS = ["name", "name_initials"]
+# The values the directory's lists are ordered by (pinyin or registration date, then
+# the key), carried by the indexes that find a small list's keys, so its keys come in
+# its order from the index alone (registry.search.ordered_keys).
+LIST_ORDER_COLUMNS = ["name_pinyin", "registered_on"]
 
 
 def prefix_indexes(prefix):
@@ -542,9 +546,14 @@ class Organization(PinyinMixin):
             # index above intersects whole lists: a street, a field, a category and a Party
             # organization read 421,000 entries and 133,000 of the street's (40 ms) for 288
             # rows; here 0.4 ms (EXPLAIN ANALYZE at a million organizations). The street
-            # last, never listed: a district has many.
+            # last, never listed: a district has many. It carries the key and the
+            # values a list is ordered by (``LIST_ORDER_COLUMNS``), so a small list's
+            # keys in its order come from the index alone: a street, a category and a
+            # Party organization (3,906 of a million) read 3,753 pages of the table for
+            # them, 19.6 ms against 14.2 from the index (0030, docs/benchmarks.md).
             models.Index(
                 fields=["field", "priority_category", "party_form", "org_type", "status", "street"],
+                include=[*LIST_ORDER_COLUMNS, "id"],
                 name="organization_filter_keys",
             ),
             # A street's keys from the index alone, for conditions that meet them with
@@ -553,10 +562,17 @@ class Organization(PinyinMixin):
             # this index, bench/directory.py).
             models.Index(fields=["street", "id"], name="organization_street_key"),
             # The credit-list filter's rows, by street (``directory.on_credit_list``):
-            # the organizations ever listed alone, a few per cent of a register.
+            # the organizations ever listed alone, a few per cent of a register, with the
+            # values a list is ordered by (a street's 2,706: 739 pages of the table
+            # read, 22 against 14 ms; 0030). For a street only (which implies one): the
+            # whole list without a street walks its ordering's index, stopping at the
+            # page's 20 rows (6 ms); PostgreSQL, which expects 1 in 100 of the ever
+            # listed to be listed now where half are, would rather read all of them
+            # from this index and sort them (30 ms).
             models.Index(
                 fields=["street", "id"],
-                condition=Q(ever_credit_listed=True),
+                condition=Q(ever_credit_listed=True, street__isnull=False),
+                include=LIST_ORDER_COLUMNS,
                 name="organization_listed_street",
             ),
         ]

@@ -764,28 +764,41 @@ def _statement_key(queryset):
 
 
 def ordered_keys(queryset, limit, *, index_only=False):
-    """The primary keys of ``queryset``'s first ``limit`` rows found in any order (the
-    plan of a count, without a walk of its ordering's index), sorted in ``queryset``'s
-    order when they are all of its rows (fewer than ``limit``): its count, and the keys
-    of each of its pages. One statement, or two where they are ordered by key.
+    """The primary keys of ``queryset``'s first ``limit`` rows found in any order, sorted
+    in its order when they are all of its rows (fewer than ``limit``): ``counted_keys``
+    for all of them."""
+    return counted_keys(queryset, limit, 0, limit, index_only=index_only)[1]
+
+
+def counted_keys(queryset, limit, start, stop, *, index_only=False):
+    """(count, keys): how many of ``queryset``'s rows there are, up to ``limit`` (the
+    plan of a count, without a walk of its ordering's index), and the keys of its rows
+    ``start`` to ``stop`` in its order when there are fewer than ``limit`` (the keys of
+    the first ``limit`` rows, as found, otherwise). A list's count and the keys of one of
+    its pages at once, in one statement, or two where they are ordered by key; count
+    None when a page past the first has no rows, whose count it does not learn.
 
     The values it is ordered by are read with the keys, in a derived table
-    (``SELECT * FROM (SELECT pk, <ordering> ... LIMIT n) ORDER BY ...``), so each row
-    is visited once: reading the keys and then the rows of the keys in the list's order
-    visited each twice (a search with a street and a status, 1,820 rows at a million
-    organizations: 22 + 19 ms; so, 9 ms; EXPLAIN ANALYZE). Not when the keys come from
-    an index alone (``index_only``: the street's keys for the credit list), whose plan
-    the ordering's columns would turn into reading the table (40 -> 176 ms); nor when
-    the ordering cannot be written as columns (``_ordering_terms``). Then the keys are
-    read as they are found and, when they are all there, ordered by key among them
-    (``_among_keys``; the credit list with a street, 1,645 keys: 8 ms). The derived
-    table's statement is planned for few rows read at random (``_FEW_ROWS``)."""
+    (``SELECT pk, count(*) OVER () FROM (SELECT pk, <ordering> ... LIMIT n) ... ORDER BY
+    ... LIMIT/OFFSET``), so each row is visited once: reading the keys and then the rows
+    of the keys in the list's order visited each twice (a search with a street and a
+    status, 1,820 rows at a million organizations: 22 + 19 ms; so, 9 ms; EXPLAIN
+    ANALYZE). Only the page's keys are sent: the 3,906 keys of a street, a category
+    and a Party organization took 13.7 ms to read and the count with one page's 10.3
+    (bench/directory.py's database). Not when the keys come from an index alone
+    (``index_only``: the street's keys for the credit list), whose plan the ordering's
+    columns would turn into reading the table (40 -> 176 ms); nor when the ordering
+    cannot be written as columns (``_ordering_terms``). Then the keys are read as they
+    are found and, when they are all there, ordered by key among them (``_among_keys``;
+    the credit list with a street, 1,645 keys: 8 ms). The derived table's statement is
+    planned for few rows read at random (``_FEW_ROWS``)."""
     terms = None if index_only else _ordering_terms(queryset)
     if terms is None:
         found = list(queryset.order_by().values_list("pk", flat=True)[:limit])
-        if len(found) == limit:  # more rows than are read: a count's, as found
-            return found
-        return list(_among_keys(queryset, found).values_list("pk", flat=True)) if found else []
+        if len(found) == limit or not found:  # more rows than are read: as found
+            return len(found), found[start:stop]
+        among = _among_keys(queryset, found).values_list("pk", flat=True)
+        return len(found), list(among[start:stop])
     listed = queryset.order_by()
     names = [f"_order_{number}" for number in range(len(terms))]
     listed = listed.annotate(
@@ -798,8 +811,14 @@ def ordered_keys(queryset, limit, *, index_only=False):
         + (" NULLS FIRST" if term.nulls_first else " NULLS LAST" if term.nulls_last else "")
         for position, term in enumerate(terms, 2)
     )
-    statement = f"SELECT * FROM ({sql}) AS listed ORDER BY {order}"
-    return [row[0] for row in _rows_with_settings(listed.db, statement, params, _FEW_ROWS)]
+    statement = (
+        f"SELECT *, count(*) OVER () FROM ({sql}) AS listed ORDER BY {order} "
+        f"LIMIT {int(stop) - int(start)} OFFSET {int(start)}"
+    )
+    rows = _rows_with_settings(listed.db, statement, params, _FEW_ROWS)
+    if not rows:
+        return (0 if start == 0 else None), []
+    return rows[0][-1], [row[0] for row in rows]
 
 
 # The keys of a list expected to be small (``EstimatedCountPaginator._keys_up_to``) are
@@ -1250,10 +1269,23 @@ def _ngrams_of(lookup):
 def _by_keys(queryset, start, stop):
     """Rows ``start:stop`` of a large list: their primary keys first (from an index
     alone where one covers the ordering and the filters, however deep the page), then
-    the rows themselves by key, in the same order."""
+    the rows themselves by key, in the same order.
+
+    The keys are read in one process (``_ONE_PROCESS``), in the same round trip: a page
+    of the credit list (10,000 of a million organizations) walks the pinyin index to its
+    20th listed organization in 4 ms, but PostgreSQL, which expects one in a hundred of
+    those ever listed to be listed now where half are, planned that walk at times with
+    two parallel workers, which took 110-157 ms (after an ANALYZE of the bench's
+    database; EXPLAIN ANALYZE)."""
     if queryset._fields is not None:  # values(): no instances to fetch by key
         return list(queryset[start:stop])
-    return _rows_by_keys(queryset, list(queryset.values_list("pk", flat=True)[start:stop]))
+    keys = queryset.values_list("pk", flat=True)[start:stop]
+    try:
+        sql, params = keys.query.get_compiler(keys.db).as_sql()
+    except EmptyResultSet:  # a condition that holds for no row (``pk__in=[]``)
+        return []
+    rows = _rows_with_settings(keys.db, sql, params, _ONE_PROCESS)
+    return _rows_by_keys(queryset, [row[0] for row in rows])
 
 
 _table_rows_cache = Kept()  # (database, table) -> rows
@@ -1377,9 +1409,20 @@ class EstimatedCountPaginator(Paginator):
     def _searched(self):
         return getattr(self.object_list.query, "search_first", None) is not None
 
-    # Keys of every row of a list of at most its cap rows, read in place of its count
-    # (``_keys_up_to``); None otherwise.
+    # (first row, keys) of the page asked for of a list of at most its cap rows, read
+    # with its count (``_keys_up_to``); None otherwise.
     _matching_keys = None
+    # The page asked for first, before the list is counted (``validate_number``), whose
+    # keys are read with the count.
+    _wanted = 1
+
+    def validate_number(self, number):
+        if "_estimate" not in self.__dict__:
+            try:
+                self._wanted = max(1, int(number))
+            except (TypeError, ValueError, OverflowError):
+                self._wanted = 1
+        return super().validate_number(number)
 
     @cached_property
     def _estimate(self):
@@ -1410,9 +1453,11 @@ class EstimatedCountPaginator(Paginator):
         return self._keys_up_to(cap, estimate, index_only=index_only)
 
     def _keys_up_to(self, cap, estimate, *, index_only=False):
-        """Reads the list's keys, no further than ``cap + 1`` (the plan of a count), in
-        the list's order (``ordered_keys``). When they are all there, they are the exact
-        count and the page's keys at once, and the page's rows are then read by key:
+        """Counts the list's keys, no further than ``cap + 1`` (the plan of a count),
+        and reads those of the page asked for (``validate_number``) in the list's order
+        (``counted_keys``). When they are all there, they are the exact count and the
+        page's keys at once, and the page's rows are then read by key (another page, by
+        its keys: ``_by_keys``):
         the list's filters or search are looked up once, not once to count and again for
         the page (two bitmap intersections of 30 ms each for five filters at a million
         organizations), and PostgreSQL plans the rows' annotations for the page's rows
@@ -1431,10 +1476,16 @@ class EstimatedCountPaginator(Paginator):
         if column:
             queryset = tested_per_row(queryset, column)
         bound = cap if self._searched else TRUSTED_ESTIMATE * cap
-        keys = ordered_keys(queryset, bound + 1, index_only=index_only)
-        if len(keys) <= bound:
-            self._matching_keys = keys
-            return len(keys), True
+        start = (self._wanted - 1) * self.per_page
+        count, keys = counted_keys(
+            queryset, bound + 1, start, start + self.per_page + self.orphans, index_only=index_only
+        )
+        if count is None:  # a page past the list's end (the last is shown): all keys
+            keys = ordered_keys(queryset, bound + 1, index_only=index_only)
+            count, start = len(keys), 0
+        if count <= bound:
+            self._matching_keys = (start, keys)
+            return count, True
         return max(estimate, bound + 1), False
 
     def page(self, number):
@@ -1447,8 +1498,9 @@ class EstimatedCountPaginator(Paginator):
         if self.count_is_exact:
             if top + self.orphans >= self.count:
                 top = self.count
-            if self._matching_keys is not None:
-                rows = _rows_by_keys(self.object_list, self._matching_keys[bottom:top])
+            first_key, keys = self._matching_keys or (None, ())
+            if first_key is not None and first_key <= bottom and top - first_key <= len(keys):
+                rows = _rows_by_keys(self.object_list, keys[bottom - first_key : top - first_key])
             elif first is not None:
                 rows = self.object_list[bottom:top]
             else:

@@ -674,23 +674,50 @@ def test_a_deep_page_of_a_large_filtered_list_comes_by_keys(organizations):
 
 
 def test_a_small_list_reads_its_keys_once_in_order_and_each_page_by_key(organizations):
-    """Up to the cap an unsearched list is counted by reading its keys with the values
-    it is ordered by, sorted in the same statement; each page's rows are then read by
-    key: its filters are looked up once, not twice."""
+    """Up to the cap an unsearched list is counted with the keys of the page asked for,
+    read with the values it is ordered by and sorted in the same statement, which sends
+    that page's keys alone; the page's rows are then read by key: its filters are looked
+    up once, not twice. Each page as a request asks for it: a paginator of its own."""
     listed = Organization.objects.exclude(name=CHAMBER).order_by("name_pinyin", "id")
     expected = [o.pk for o in listed]
+    assert len(expected) > 4
+    pages = []
+    for number in (1, 2, 3):
+        paginator = EstimatedCountPaginator(listed, 2, estimate_first=True)
+        with CaptureQueriesContext(connection) as queries:
+            pages.append([o.pk for o in paginator.get_page(str(number))])
+        assert (paginator.count, paginator.count_is_exact) == (len(expected), True)
+        statements = [q["sql"] for q in queries.captured_queries]
+        assert len(statements) == 3 and statements[0].startswith("EXPLAIN")
+        # Up to four times the cap: a list of filters alone is counted up to that.
+        assert (
+            "LIMIT 40001) AS listed ORDER BY 2 ASC, 3 ASC "
+            f"LIMIT 2 OFFSET {(number - 1) * 2}" in statements[1]
+        )
+        assert "count(*) OVER ()" in statements[1]
+        # The page: its rows by key, with no condition of the list's tested again.
+        assert " IN (" in statements[2] and CHAMBER not in statements[2]
+    assert [pk for page in pages for pk in page] == expected[:6]
+
+
+def test_another_page_of_a_small_list_and_a_page_past_its_end(organizations):
+    """A paginator asked for a second page reads it by its keys (``_by_keys``); a page
+    past the end of a small list (which sends no keys, nor so its count) counts the list
+    by reading its keys and shows its last page, as Django's ``get_page`` does."""
+    listed = Organization.objects.exclude(name=CHAMBER).order_by("-registered_on", "-id")
+    expected = [o.pk for o in listed]
     paginator = EstimatedCountPaginator(listed, 2, estimate_first=True)
-    with CaptureQueriesContext(connection) as queries:
-        pages = [[o.pk for o in paginator.page(n)] for n in (1, 2, 3)]
-    assert (paginator.count, paginator.count_is_exact) == (len(expected), True)
-    assert [pk for page in pages for pk in page] == expected
-    statements = [q["sql"] for q in queries.captured_queries]
-    assert statements[0].startswith("EXPLAIN")
-    # Up to four times the cap: a list of filters alone is read whole up to that.
-    assert "LIMIT 40001) AS listed ORDER BY 2 ASC, 3 ASC" in statements[1]
-    # Each page: its rows by key, with no condition of the list's tested again.
-    assert len(statements) == 2 + 3
-    assert all(" IN (" in sql and CHAMBER not in sql for sql in statements[2:])
+    assert [o.pk for o in paginator.page(2)] == expected[2:4]
+    assert [o.pk for o in paginator.page(1)] == expected[:2]
+    assert paginator.count == len(expected) and paginator.count_is_exact
+    last = (len(expected) + 1) // 2
+    for asked in ("999", "0", "-3"):
+        paginator = EstimatedCountPaginator(listed, 2, estimate_first=True)
+        page = paginator.get_page(asked)
+        assert page.number == last and [o.pk for o in page] == expected[(last - 1) * 2 :]
+        assert paginator.count == len(expected) and paginator.count_is_exact
+    empty = EstimatedCountPaginator(listed.none() | listed.filter(name="—"), 2, estimate_first=True)
+    assert list(empty.get_page("1")) == [] and (empty.count, empty.count_is_exact) == (0, True)
 
 
 def test_a_list_of_filters_alone_within_four_times_the_cap_is_counted_and_paged_by_key(
@@ -705,14 +732,15 @@ def test_a_list_of_filters_alone_within_four_times_the_cap_is_counted_and_paged_
     assert len(expected) > 4
     cap = 2
     monkeypatch.setattr(search, "_plan", lambda queryset: {"Node Type": "Seq Scan", "Plan Rows": 7})
-    paginator = EstimatedCountPaginator(listed, 2, cap=cap, estimate_first=True)
-    with CaptureQueriesContext(connection) as queries:
-        pages = [[o.pk for o in paginator.page(n)] for n in (1, 2)]
-    assert (paginator.count, paginator.count_is_exact) == (len(expected), True)
-    assert [pk for page in pages for pk in page] == expected[:4]
-    statements = [q["sql"] for q in queries.captured_queries]
-    assert f"LIMIT {search.TRUSTED_ESTIMATE * cap + 1}) AS listed" in statements[0]
-    assert all(" IN (" in sql and "ORDER BY" not in sql for sql in statements[1:])
+    for number in (1, 2):
+        paginator = EstimatedCountPaginator(listed, 2, cap=cap, estimate_first=True)
+        with CaptureQueriesContext(connection) as queries:
+            page = [o.pk for o in paginator.page(number)]
+        assert (paginator.count, paginator.count_is_exact) == (len(expected), True)
+        assert page == expected[(number - 1) * 2 : number * 2]
+        counted, rows = (q["sql"] for q in queries.captured_queries)
+        assert f"LIMIT {search.TRUSTED_ESTIMATE * cap + 1}) AS listed" in counted
+        assert " IN (" in rows and "ORDER BY" not in rows
     # More rows than the bound (four times a cap of 1): at least the bound, estimated.
     few = EstimatedCountPaginator(listed, 2, cap=1, estimate_first=True)
     monkeypatch.setattr(search, "_plan", lambda queryset: {"Node Type": "Seq Scan", "Plan Rows": 3})
@@ -727,15 +755,44 @@ def test_a_small_search_result_reads_its_page_among_its_keys(organizations, monk
         "search_rank", "name_pinyin", "id"
     )
     expected = [o.pk for o in result]
-    paginator = EstimatedCountPaginator(result, 2, estimate_first=True)
+    assert len(expected) > 2
+    for number in (1, 2):
+        paginator = EstimatedCountPaginator(result.all(), 2, estimate_first=True)
+        with CaptureQueriesContext(connection) as queries:
+            page = [o.pk for o in paginator.page(number)]
+        assert (paginator.count, paginator.count_is_exact) == (len(expected), True)
+        assert page == expected[(number - 1) * 2 : number * 2]
+        statements = [q["sql"] for q in queries.captured_queries]
+        assert statements[0].startswith("EXPLAIN") and "COUNT(" not in statements[1]
+        assert (
+            f"AS listed ORDER BY 2 ASC, 3 ASC, 4 ASC LIMIT 2 OFFSET {(number - 1) * 2}"
+            in statements[1]
+        )
+        assert "strpos" not in statements[2] and len(statements) == 3
+
+
+def test_a_large_lists_page_reads_its_keys_in_one_process(organizations):
+    """``_by_keys``: the keys of a page of a large list are read without parallel
+    workers, set for that statement alone in the same round trip; the rows are the
+    list's, in its order; a list that holds no row sends nothing."""
+    listed = Organization.objects.order_by("name_pinyin", "id")
+    expected = list(listed[1:4])
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        before = cursor.fetchone()[0]
     with CaptureQueriesContext(connection) as queries:
-        pages = [[o.pk for o in paginator.page(n)] for n in (1, 2)]
-    assert (paginator.count, paginator.count_is_exact) == (len(expected), True)
-    assert [pk for page in pages for pk in page] == expected[:4]
-    statements = [q["sql"] for q in queries.captured_queries]
-    assert statements[0].startswith("EXPLAIN") and "COUNT(" not in statements[1]
-    assert "AS listed ORDER BY 2 ASC, 3 ASC, 4 ASC" in statements[1]
-    assert all("strpos" not in sql for sql in statements[2:]) and len(statements) == 4
+        rows = search._by_keys(listed, 1, 4)
+    assert rows == expected and len(queries) == 2
+    keys = queries[0]["sql"]
+    assert keys.startswith("SELECT set_config('max_parallel_workers_per_gather', '0', true); ")
+    assert "LIMIT 3 OFFSET 1" in keys
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        assert cursor.fetchone()[0] == before
+    with CaptureQueriesContext(connection) as queries:
+        assert search._by_keys(listed.filter(pk__in=[]), 0, 2) == []
+        assert search._by_keys(listed.none(), 0, 2) == []
+    assert len(queries) == 0
 
 
 @pytest.mark.parametrize("index_only", [False, True])
@@ -875,13 +932,19 @@ def test_a_list_whose_keys_come_from_an_index_alone_orders_them_among_them(
     listed = Organization.objects.exclude(name=CHAMBER).order_by("-registered_on", "-id")
     expected = [o.pk for o in listed]
     monkeypatch.setattr(search, "_reads_index_only", lambda plan: True)
-    paginator = EstimatedCountPaginator(listed, 2, estimate_first=True)
-    with CaptureQueriesContext(connection) as queries:
-        pages = [[o.pk for o in paginator.page(n)] for n in (1, 2)]
-    assert pages == [expected[:2], expected[2:4]] and paginator.count == len(expected)
-    keys, ordered = queries[1]["sql"], queries[2]["sql"]
-    assert "AS listed" not in keys and "LIMIT 40001" in keys
-    assert "= ANY(" in ordered and "ORDER BY" in ordered and len(queries) == 5
+    for number in (1, 2):
+        paginator = EstimatedCountPaginator(listed, 2, estimate_first=True)
+        with CaptureQueriesContext(connection) as queries:
+            page = [o.pk for o in paginator.page(number)]
+        assert page == expected[(number - 1) * 2 : number * 2]
+        assert paginator.count == len(expected)
+        keys, ordered = queries[1]["sql"], queries[2]["sql"]
+        assert "AS listed" not in keys and "LIMIT 40001" in keys
+        # The page's keys alone come back from the keys ordered among them.
+        assert "= ANY(" in ordered and "ORDER BY" in ordered and len(queries) == 4
+        assert f"LIMIT 2 OFFSET {(number - 1) * 2}" in ordered or (
+            number == 1 and ordered.endswith("LIMIT 2")
+        )
 
 
 def test_a_page_among_its_keys_is_read_without_its_conditions_where_they_only_narrow(
