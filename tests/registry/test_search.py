@@ -533,6 +533,22 @@ def test_paginator_ranks_prefix_matches_too_many_to_rank_by_key(organizations, p
     assert [o.name for page in pages for o in page] == expected
 
 
+def test_a_ranked_page_reads_its_best_matches_and_the_rest_in_one_statement(organizations):
+    """A page that holds both prefix matches and others reads the rows of both by key
+    in one statement, in the page's order."""
+    result = search_organizations(Organization.objects.all(), "养老").order_by(
+        "search_rank", "name_pinyin", "id"
+    )
+    expected = [o.pk for o in result]
+    first = result.query.search_first
+    with CaptureQueriesContext(connection) as queries:
+        page = search._ranked_slice(result.all(), first, 0, 3)
+    assert [o.pk for o in page] == expected[:3]
+    by_key = '"registry_organization"."id" IN ('
+    rows = [q["sql"] for q in queries.captured_queries if by_key in q["sql"]]
+    assert len(rows) == 1 and rows[0].endswith(f"{by_key}{', '.join(map(str, expected[:3]))})")
+
+
 def test_paginator_ranks_exact_then_prefix_matches_above_the_cap(organizations):
     make_organization(name="养老", credit_code=valid_code())
     result = search_organizations(Organization.objects.all(), "yanglao").order_by(
