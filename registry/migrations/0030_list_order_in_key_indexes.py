@@ -16,39 +16,32 @@ from django.db import migrations, models
 ORDER = ("name_pinyin", "registered_on")
 
 
+def rebuilt(name, **index):
+    """Index ``name`` built anew as ``index`` under a passing name, the old one dropped,
+    and the new one given its name."""
+    passing = f"{name}_0030"
+    return [
+        AddIndexConcurrently(model_name="organization", index=models.Index(name=passing, **index)),
+        RemoveIndexConcurrently(model_name="organization", name=name),
+        migrations.RenameIndex(model_name="organization", new_name=name, old_name=passing),
+    ]
+
+
 class Migration(migrations.Migration):
     atomic = False
 
     dependencies = [("registry", "0029_organization_filter_keys")]
 
     operations = [
-        AddIndexConcurrently(
-            model_name="organization",
-            index=models.Index(
-                fields=["field", "priority_category", "party_form", "org_type", "status", "street"],
-                include=(*ORDER, "id"),
-                name="organization_filter_keys_0030",
-            ),
+        *rebuilt(
+            "organization_filter_keys",
+            fields=["field", "priority_category", "party_form", "org_type", "status", "street"],
+            include=(*ORDER, "id"),
         ),
-        RemoveIndexConcurrently(model_name="organization", name="organization_filter_keys"),
-        migrations.RenameIndex(
-            model_name="organization",
-            new_name="organization_filter_keys",
-            old_name="organization_filter_keys_0030",
-        ),
-        AddIndexConcurrently(
-            model_name="organization",
-            index=models.Index(
-                fields=["street", "id"],
-                condition=models.Q(ever_credit_listed=True, street__isnull=False),
-                include=ORDER,
-                name="organization_listed_street_0030",
-            ),
-        ),
-        RemoveIndexConcurrently(model_name="organization", name="organization_listed_street"),
-        migrations.RenameIndex(
-            model_name="organization",
-            new_name="organization_listed_street",
-            old_name="organization_listed_street_0030",
+        *rebuilt(
+            "organization_listed_street",
+            fields=["street", "id"],
+            condition=models.Q(ever_credit_listed=True, street__isnull=False),
+            include=ORDER,
         ),
     ]
