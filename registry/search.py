@@ -781,20 +781,22 @@ def ordered_keys(queryset, limit, *, index_only=False):
 def counted_keys(queryset, limit, start, stop, *, index_only=False):
     """(count, keys): how many of ``queryset``'s rows there are, up to ``limit`` (the
     plan of a count, without a walk of its ordering's index), and the keys of its rows
-    ``start`` to ``stop`` in its order when there are fewer than ``limit`` (the keys of
-    the first ``limit`` rows, as found, otherwise). A list's count and the keys of one of
-    its pages at once, in one statement, or two where they are ordered by key; count
-    None when a page past the first has no rows, whose count it does not learn.
+    ``start`` to ``stop`` in its order when there are fewer than ``limit`` (otherwise
+    keys of the first ``limit`` rows found, which are not the list's page). A list's
+    count and the keys of one of its pages at once, in one statement, or two where they
+    are ordered by key; count None when a page past the first has no rows, whose count
+    it does not learn.
 
     The values it is ordered by are read with the keys, in a derived table
-    (``SELECT pk, count(*) OVER () FROM (SELECT pk, <ordering> ... LIMIT n) ... ORDER BY
-    ... LIMIT/OFFSET``), so each row is visited once: reading the keys and then the rows
-    of the keys in the list's order visited each twice (a search with a street and a
-    status, 1,820 rows at a million organizations: 22 + 19 ms; so, 9 ms; EXPLAIN
-    ANALYZE). Only the page's keys are sent: the 3,906 keys of a street, a category
+    (``SELECT *, count(*) OVER () FROM (SELECT pk, <ordering> ... LIMIT n) AS listed
+    ORDER BY <ordering> LIMIT/OFFSET``), so each row is visited once: reading the keys
+    and then the rows of the keys in the list's order visited each twice (a search with
+    a street and a status, 1,820 rows at a million organizations: 22 + 19 ms; so, 9 ms;
+    EXPLAIN ANALYZE). Only the page's keys are sent: the 3,906 keys of a street, a category
     and a Party organization took 13.7 ms to read and the count with one page's 10.3
     (bench/directory.py's database). Not when the keys come from an index alone
-    (``index_only``: the street's keys for the credit list), whose plan the ordering's
+    (``index_only``: many keys found from an index alone, as the credit list with a
+    street once read them from ``organization_street_key``), whose plan the ordering's
     columns would turn into reading the table (40 -> 176 ms); nor when the ordering
     cannot be written as columns (``_ordering_terms``). Then the keys are read as they
     are found and, when they are all there, ordered by key among them (``_among_keys``;
