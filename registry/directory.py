@@ -95,11 +95,7 @@ def on_credit_list():
     ``organization_listed_street``): meeting a street's 166,000 organizations with
     10,000 listings took 35-50 ms at a million organizations. Negated, it is true of
     every organization never listed, as it should be."""
-    return Q(ever_credit_listed__implied=True) & Exists(
-        current_listings(CreditKind.ABNORMAL, CreditKind.SERIOUS).filter(
-            organization=OuterRef("pk")
-        )
-    )
+    return Q(ever_credit_listed__implied=True) & _listed_now()
 
 
 def off_credit_list():
@@ -111,7 +107,12 @@ def off_credit_list():
     few rows: nine filters at once read 17,830 entries of the filters' GIN index to
     leave 1 of the 1,504 rows of a grade in force (14-19 ms), where reading those rows
     takes 4 ms (EXPLAIN ANALYZE at a million organizations, docs/benchmarks.md)."""
-    return ~Exists(
+    return ~_listed_now()
+
+
+def _listed_now():
+    """Condition: a listing of the organization's on either list is in force today."""
+    return Exists(
         current_listings(CreditKind.ABNORMAL, CreditKind.SERIOUS).filter(
             organization=OuterRef("pk")
         )

@@ -303,7 +303,7 @@ GROUP_FILTER_COLUMNS = ["street", "community", "category", "status"]
 SEARCHED_COLUMNS = ["name", "name_initials"]
 # The values the directory's lists are ordered by (pinyin or registration date, then
 # the key), carried by the indexes that find a small list's keys, so its keys come in
-# its order from the index alone (registry.search.ordered_keys).
+# its order from the index alone (registry.search.counted_keys).
 LIST_ORDER_COLUMNS = ["name_pinyin", "registered_on"]
 
 
